@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install install-dev check migrations
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+## run: install into .venv, apply migrations, start on SQLite with in-process jobs
+run: install
+	$(BIN)/vetting serve
+
+## check: lint, format check, strict typing
+check:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## test: install with dev tools, then lint, type-check and run the whole suite
+test: install-dev check
+	$(BIN)/pytest
+
+## migrations: write a new migration after changing models
+migrations: install-dev
+	$(BIN)/tortoise -c service.db.TORTOISE_ORM makemigrations

@@ -1,0 +1,1 @@
+"""The vetting service: vets suppliers and cloud services for Japanese public bodies."""

@@ -1,0 +1,98 @@
+"""Accounts API: organizations, users, tokens."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from service.accounts import service
+from service.accounts.models import ApiToken, Organization, User
+from service.accounts.principal import Principal
+from service.accounts.roles import Role
+from service.accounts.schemas import (
+    MeOut,
+    OrganizationCreate,
+    OrganizationOut,
+    OrganizationUpdate,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+    UserCreate,
+    UserOut,
+)
+from service.routing import endpoint
+
+ADMIN = {Role.admin}
+TAG = "accounts"
+
+
+def organization_out(organization: Organization) -> OrganizationOut:
+    return OrganizationOut.model_validate(organization, from_attributes=True)
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+def token_out(token: ApiToken) -> TokenOut:
+    return TokenOut.model_validate(token, from_attributes=True)
+
+
+@endpoint("GET", "/api/me", summary="The caller / 自分の情報", tag=TAG)
+async def get_me(principal: Principal) -> MeOut:
+    user = await service.get_user(principal, principal.user_id)
+    organization = await service.get_organization(principal, principal.organization_id)
+    return MeOut(user=user_out(user), organization=organization_out(organization))
+
+
+@endpoint("POST", "/api/organizations", summary="Create an organization / 団体を作成", tag=TAG,
+          status=201, roles=ADMIN)
+async def create_organization(principal: Principal, body: OrganizationCreate) -> OrganizationOut:
+    return organization_out(await service.create_organization(principal=principal, data=body))
+
+
+@endpoint("GET", "/api/organizations", summary="Organizations visible to the caller", tag=TAG)
+async def list_organizations(principal: Principal) -> list[OrganizationOut]:
+    return [organization_out(o) for o in await service.list_organizations(principal)]
+
+
+@endpoint("GET", "/api/organizations/{organization_id}", summary="One organization", tag=TAG)
+async def get_organization(principal: Principal, organization_id: UUID) -> OrganizationOut:
+    return organization_out(await service.get_organization(principal, str(organization_id)))
+
+
+@endpoint("PATCH", "/api/organizations/{organization_id}",
+          summary="Change organization settings / 団体設定の変更", tag=TAG, roles=ADMIN)
+async def update_organization(
+    principal: Principal, organization_id: UUID, body: OrganizationUpdate
+) -> OrganizationOut:
+    organization = await service.update_organization(
+        principal=principal, organization_id=str(organization_id), data=body
+    )
+    return organization_out(organization)
+
+
+@endpoint("POST", "/api/organizations/{organization_id}/users",
+          summary="Create a user with roles / 利用者を作成", tag=TAG, status=201, roles=ADMIN)
+async def create_user(principal: Principal, organization_id: UUID, body: UserCreate) -> UserOut:
+    user = await service.create_user(
+        principal=principal, organization_id=str(organization_id), data=body
+    )
+    return user_out(user)
+
+
+@endpoint("GET", "/api/users", summary="Users of the caller's organization", tag=TAG)
+async def list_users(principal: Principal) -> list[UserOut]:
+    return [user_out(u) for u in await service.list_users(principal)]
+
+
+@endpoint("POST", "/api/users/{user_id}/tokens",
+          summary="Issue an API token (shown once) / APIトークン発行", tag=TAG, status=201)
+async def create_token(principal: Principal, user_id: UUID, body: TokenCreate) -> TokenCreated:
+    issued = await service.create_token(principal=principal, user_id=str(user_id), data=body)
+    return TokenCreated(**token_out(issued.token).model_dump(), token=issued.secret)
+
+
+@endpoint("DELETE", "/api/tokens/{token_id}", summary="Revoke an API token / トークン失効",
+          tag=TAG)
+async def revoke_token(principal: Principal, token_id: UUID) -> None:
+    await service.revoke_token(principal=principal, token_id=str(token_id))

@@ -1,0 +1,83 @@
+"""The ASGI application: routes from the endpoint registry, one error handler, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+# Importing the endpoint modules registers their routes.
+from service.accounts import endpoints as _accounts  # noqa: F401
+from service.audit import endpoints as _audit  # noqa: F401
+from service.catalog.loader import install_catalog, load_catalog
+from service.config import Settings, get_settings
+from service.contracts import endpoints as _contracts  # noqa: F401
+from service.db import close_db, init_db
+from service.engagements import endpoints as _engagements  # noqa: F401
+from service.errors import AppError
+from service.openapi import build_openapi
+from service.questionnaire import endpoints as _questionnaire  # noqa: F401
+from service.reviews import endpoints as _reviews  # noqa: F401
+from service.routing import REGISTRY, build_route, error_response
+from service.vendors import endpoints as _vendors  # noqa: F401
+
+log = logging.getLogger(__name__)
+
+_ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def handle_app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return error_response(exc)
+
+
+async def handle_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _ERROR_CODES.get(exc.status_code, "http_error")
+    body = {"error": code, "detail": str(exc.detail), "fields": {}}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    openapi = build_openapi()
+
+    async def openapi_json(request: Request) -> Response:
+        return JSONResponse(openapi)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from workers import runtime
+
+        install_catalog(load_catalog(settings))  # a broken data file stops the start here
+        await init_db(settings)
+        runtime.start(settings.broker_url)
+        swept = await runtime.sweep()
+        if swept:
+            log.info("re-sent %d pending job(s)", swept)
+        try:
+            yield
+        finally:
+            await runtime.wait_idle()
+            runtime.stop()
+            await close_db()
+
+    routes = [
+        Route("/openapi.json", openapi_json, include_in_schema=False),
+        Route("/healthz", healthz, include_in_schema=False),
+        *(build_route(spec) for spec in REGISTRY),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={AppError: handle_app_error, HTTPException: handle_http_error},
+    )

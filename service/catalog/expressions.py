@@ -1,0 +1,65 @@
+"""CEL expressions in data files: compiled once, with the names they read checked at load."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import cel
+
+ALLOWED_ROOTS = frozenset({"answers", "engagement"})
+ENGAGEMENT_FIELDS = frozenset(
+    {
+        "kind",
+        "confidentiality",
+        "integrity",
+        "availability",
+        "personal_data",
+        "my_number",
+        "network_segment",
+        "subcontracting",
+        "term_months",
+    }
+)
+_FIELD_REF = re.compile(r"\b(answers|engagement)\.([A-Za-z_][A-Za-z0-9_]*)")
+# Macros bind their own names (`answers.x.exists(f, f == 'csv')`); those are not unknown.
+_MACRO_BINDING = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,")
+
+
+class ExpressionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Expression:
+    source: str
+    program: Any = field(repr=False, compare=False)
+    answer_refs: frozenset[str]
+
+    def evaluate(self, variables: dict[str, Any]) -> Any:
+        return self.program.execute(variables)
+
+
+def compile_expression(
+    source: str, *, roots: frozenset[str], known_answers: frozenset[str] | None
+) -> Expression:
+    """Compile `source`; refuse unknown variables, engagement fields and question ids."""
+    try:
+        program = cel.compile(source)
+    except ValueError as exc:
+        first_line = str(exc).splitlines()[0]
+        raise ExpressionError(f"CEL syntax error in {source!r}: {first_line}") from None
+    variables = set(program.references()["variables"])
+    unknown = variables - roots - set(_MACRO_BINDING.findall(source))
+    if unknown:
+        raise ExpressionError(f"unknown variable(s) {sorted(unknown)} in {source!r}")
+    answer_refs: set[str] = set()
+    for root, name in _FIELD_REF.findall(source):
+        if root == "engagement" and name not in ENGAGEMENT_FIELDS:
+            raise ExpressionError(f"unknown engagement field '{name}' in {source!r}")
+        if root == "answers":
+            if known_answers is not None and name not in known_answers:
+                raise ExpressionError(f"unknown question '{name}' in {source!r}")
+            answer_refs.add(name)
+    return Expression(source=source, program=program, answer_refs=frozenset(answer_refs))

@@ -1,0 +1,186 @@
+"""Questionnaire forms (forms/*.yaml) and validation of vendor answers against them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from service.catalog.expressions import Expression, compile_expression
+from service.catalog.text import Text
+
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class QuestionType(StrEnum):
+    yes_no = "yes_no"
+    single_choice = "single_choice"
+    multi_choice = "multi_choice"
+    number = "number"
+    date = "date"
+    text = "text"
+
+
+class Choice(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    value: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: Text
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=_ID, max_length=64)
+    ref: str | None = None
+    type: QuestionType
+    label: Text
+    help: Text | None = None
+    required: bool | str = True
+    visible_if: str | None = None
+    choices: list[Choice] = Field(default_factory=list)
+    unit: Text | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int = Field(default=2000, ge=1, le=100_000)
+
+    _required_expr: Expression | None = PrivateAttr(default=None)
+    _visible_expr: Expression | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _shape_fits_type(self) -> Question:
+        has_choices = self.type in (QuestionType.single_choice, QuestionType.multi_choice)
+        if has_choices and not self.choices:
+            raise ValueError(f"question '{self.id}': {self.type.value} needs choices")
+        if not has_choices and self.choices:
+            raise ValueError(f"question '{self.id}': only choice questions take choices")
+        values = [c.value for c in self.choices]
+        if len(values) != len(set(values)):
+            raise ValueError(f"question '{self.id}': duplicate choice value")
+        if self.type != QuestionType.number and (
+            self.min is not None or self.max is not None or self.unit is not None
+        ):
+            raise ValueError(f"question '{self.id}': min, max and unit are for numbers only")
+        return self
+
+    def is_visible(self, answers: dict[str, Any]) -> bool:
+        return self._visible_expr is None or _truthy(self._visible_expr, answers)
+
+    def is_required(self, answers: dict[str, Any]) -> bool:
+        if not self.is_visible(answers):
+            return False
+        if self._required_expr is not None:
+            return _truthy(self._required_expr, answers)
+        return bool(self.required)
+
+    def check_value(self, value: Any) -> str | None:
+        """None when `value` fits this question, else the reason it does not."""
+        match self.type:
+            case QuestionType.yes_no:
+                return None if isinstance(value, bool) else "must be true or false"
+            case QuestionType.single_choice:
+                allowed = [c.value for c in self.choices]
+                return None if value in allowed else f"must be one of {allowed}"
+            case QuestionType.multi_choice:
+                allowed = [c.value for c in self.choices]
+                ok = isinstance(value, list) and all(v in allowed for v in value)
+                if ok and len(set(value)) == len(value):
+                    return None
+                return f"must be a list of distinct values from {allowed}"
+            case QuestionType.number:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    return "must be a number"
+                if self.min is not None and value < self.min:
+                    return f"must be at least {self.min:g}"
+                if self.max is not None and value > self.max:
+                    return f"must be at most {self.max:g}"
+                return None
+            case QuestionType.date:
+                if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                    try:
+                        date.fromisoformat(value)
+                        return None
+                    except ValueError:
+                        pass
+                return "must be a date written YYYY-MM-DD"
+            case QuestionType.text:
+                if not isinstance(value, str):
+                    return "must be a string"
+                if len(value) > self.max_length:
+                    return f"must be at most {self.max_length} characters"
+                return None
+
+
+def _truthy(expression: Expression, answers: dict[str, Any]) -> bool:
+    try:
+        return expression.evaluate({"answers": answers}) is True
+    except (KeyError, TypeError, RuntimeError, ValueError):
+        # A condition over an unanswered question is simply not met yet.
+        return False
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9]*$")
+    title: Text
+    questions: list[Question] = Field(min_length=1)
+
+
+class Form(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    version: int = Field(ge=1)
+    title: Text
+    engagement_kinds: list[str] = Field(min_length=1)
+    sections: list[Section] = Field(min_length=1)
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for s in self.sections for q in s.questions]
+
+    @model_validator(mode="after")
+    def _compile(self) -> Form:
+        seen: set[str] = set()
+        for question in self.questions:
+            if question.id in seen:
+                raise ValueError(f"question '{question.id}': duplicate id")
+            # Conditions may only look at questions asked before this one (no cycles).
+            earlier = frozenset(seen)
+            try:
+                if question.visible_if:
+                    question._visible_expr = compile_expression(
+                        question.visible_if, roots=frozenset({"answers"}), known_answers=earlier
+                    )
+                if isinstance(question.required, str):
+                    question._required_expr = compile_expression(
+                        question.required, roots=frozenset({"answers"}), known_answers=earlier
+                    )
+            except ValueError as exc:
+                raise ValueError(f"question '{question.id}': {exc}") from None
+            seen.add(question.id)
+        return self
+
+    def validate_answers(self, answers: dict[str, Any], *, complete: bool) -> dict[str, str]:
+        """Field errors for `answers`; with `complete`, required visible questions must be there."""
+        by_id = {q.id: q for q in self.questions}
+        errors: dict[str, str] = {}
+        for key, value in answers.items():
+            question = by_id.get(key)
+            if question is None:
+                errors[f"answers.{key}"] = "unknown question"
+            elif value is not None and (reason := question.check_value(value)):
+                errors[f"answers.{key}"] = reason
+        if complete and not errors:
+            given = {k: v for k, v in answers.items() if v is not None}
+            for question in self.questions:
+                if question.is_required(given) and question.id not in given:
+                    errors[f"answers.{question.id}"] = "required"
+        return errors
+
+    def visible_answers(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """Drop answers to questions that the other answers hide (and empty ones)."""
+        given = {k: v for k, v in answers.items() if v is not None}
+        return {q.id: given[q.id] for q in self.questions if q.id in given and q.is_visible(given)}

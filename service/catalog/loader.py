@@ -1,0 +1,133 @@
+"""Load and cross-check forms/, policies/ and contract_templates/ into one Catalog.
+
+A broken file raises CatalogError naming the file, the item inside it and the problem; the service
+refuses to start on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from service.catalog.contract_templates import ContractTemplate
+from service.catalog.expressions import ExpressionError
+from service.catalog.forms import Form
+from service.catalog.policies import PolicyProfile
+from service.config import Settings, get_settings
+from service.errors import CatalogError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    forms: dict[tuple[str, int], Form]
+    profiles: dict[tuple[str, int], PolicyProfile]
+    templates: dict[tuple[str, int], ContractTemplate]
+
+    def form(self, form_id: str, version: int) -> Form:
+        return self.forms[(form_id, version)]
+
+    def latest_form_for_kind(self, kind: str) -> Form | None:
+        candidates = [f for f in self.forms.values() if kind in f.engagement_kinds]
+        return max(candidates, key=lambda f: (f.id, f.version), default=None)
+
+    def latest_profile(self, profile_id: str) -> PolicyProfile | None:
+        versions = [p for (pid, _), p in self.profiles.items() if pid == profile_id]
+        return max(versions, key=lambda p: p.version, default=None)
+
+    def profile(self, profile_id: str, version: int) -> PolicyProfile:
+        return self.profiles[(profile_id, version)]
+
+    def latest_template_for_kind(self, kind: str) -> ContractTemplate | None:
+        candidates = [t for t in self.templates.values() if kind in t.engagement_kinds]
+        return max(candidates, key=lambda t: (t.id, t.version), default=None)
+
+
+def _describe(exc: ValidationError) -> tuple[str | None, str]:
+    error = exc.errors()[0]
+    location = ".".join(str(part) for part in error["loc"]) or None
+    message = error["msg"].removeprefix("Value error, ")
+    return location, message
+
+
+def _load_folder(folder: Path, model: type[M], root: Path) -> list[tuple[str, M]]:
+    loaded: list[tuple[str, M]] = []
+    for path in sorted(folder.glob("*.yaml")):
+        name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        try:
+            raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise CatalogError(name, None, f"not valid YAML: {exc}") from None
+        if not isinstance(raw, dict):
+            raise CatalogError(name, None, "must hold a mapping at the top level")
+        try:
+            loaded.append((name, model.model_validate(raw)))
+        except ValidationError as exc:
+            location, message = _describe(exc)
+            raise CatalogError(name, location, message) from None
+    return loaded
+
+
+def _index(items: list[tuple[str, M]], kind: str) -> dict[tuple[str, int], tuple[str, M]]:
+    index: dict[tuple[str, int], tuple[str, M]] = {}
+    for name, item in items:
+        key = (item.id, item.version)  # type: ignore[attr-defined]
+        if key in index:
+            raise CatalogError(name, f"{kind} {key[0]} v{key[1]}", f"also defined in {index[key][0]}")
+        index[key] = (name, item)
+    return index
+
+
+def load_catalog(settings: Settings | None = None) -> Catalog:
+    settings = settings or get_settings()
+    root = settings.forms_dir.parent
+    forms = _index(_load_folder(settings.forms_dir, Form, root), "form")
+    profiles = _index(_load_folder(settings.policies_dir, PolicyProfile, root), "profile")
+    templates = _index(
+        _load_folder(settings.contract_templates_dir, ContractTemplate, root), "template"
+    )
+    if not forms or not profiles or not templates:
+        raise CatalogError(str(root), None, "forms/, policies/ and contract_templates/ need files")
+
+    question_ids = frozenset(q.id for _, form in forms.values() for q in form.questions)
+    clause_ids = frozenset(cid for _, t in templates.values() for cid in t.clause_ids)
+    for name, profile in profiles.values():
+        seen: set[str] = set()
+        for requirement in profile.requirements:
+            if requirement.id in seen:
+                raise CatalogError(name, requirement.id, "duplicate requirement id")
+            seen.add(requirement.id)
+            try:
+                requirement.compile(question_ids)
+            except ExpressionError as exc:
+                raise CatalogError(name, requirement.id, str(exc)) from None
+            unknown = sorted(set(requirement.clauses) - clause_ids)
+            if unknown:
+                raise CatalogError(name, requirement.id, f"unknown clause id(s) {unknown}")
+
+    return Catalog(
+        forms={k: v for k, (_, v) in forms.items()},
+        profiles={k: v for k, (_, v) in profiles.items()},
+        templates={k: v for k, (_, v) in templates.items()},
+    )
+
+
+_current: Catalog | None = None
+
+
+def current_catalog() -> Catalog:
+    """The catalog the running service validated at start-up."""
+    global _current
+    if _current is None:
+        _current = load_catalog()
+    return _current
+
+
+def install_catalog(catalog: Catalog) -> None:
+    global _current
+    _current = catalog

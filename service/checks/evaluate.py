@@ -1,0 +1,91 @@
+"""Evaluate one requirement against an engagement and answers: pure, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from service.catalog.policies import Requirement
+from service.checks.models import Outcome
+
+
+@dataclass(frozen=True)
+class Finding:
+    requirement_id: str
+    outcome: Outcome
+    reason: dict[str, str]  # {"ja": ..., "en": ...}
+    inputs: dict[str, Any]
+
+
+def _inputs(requirement: Requirement, answers: dict[str, Any]) -> dict[str, Any]:
+    refs = requirement.check_expr.answer_refs
+    return {name: answers.get(name) for name in sorted(refs)}
+
+
+def evaluate_requirement(
+    requirement: Requirement, engagement: dict[str, Any], answers: dict[str, Any]
+) -> Finding:
+    variables = {"engagement": engagement, "answers": answers}
+    try:
+        applies = requirement.applies_expr.evaluate(variables)
+    except (KeyError, TypeError, RuntimeError, ValueError) as exc:
+        return Finding(
+            requirement.id,
+            Outcome.needs_review,
+            {
+                "ja": f"適用条件を評価できませんでした（{exc}）。",
+                "en": f"Could not evaluate whether this applies ({exc}).",
+            },
+            {},
+        )
+    if applies is not True:
+        return Finding(
+            requirement.id,
+            Outcome.not_applicable,
+            {"ja": "この案件には適用されません。", "en": "Does not apply to this engagement."},
+            {},
+        )
+    inputs = _inputs(requirement, answers)
+    try:
+        result = requirement.check_expr.evaluate(variables)
+    except KeyError:
+        missing = sorted(name for name, value in inputs.items() if value is None)
+        return Finding(
+            requirement.id,
+            Outcome.needs_review,
+            {
+                "ja": f"判定に必要な回答がありません: {', '.join(missing)}",
+                "en": f"Answers needed for this check are missing: {', '.join(missing)}",
+            },
+            inputs,
+        )
+    except (TypeError, RuntimeError, ValueError) as exc:
+        return Finding(
+            requirement.id,
+            Outcome.needs_review,
+            {"ja": f"自動判定できませんでした（{exc}）。", "en": f"Could not check automatically ({exc})."},
+            inputs,
+        )
+    if result is True:
+        return Finding(
+            requirement.id,
+            Outcome.passed,
+            {"ja": "回答は要件を満たしています。", "en": "The answers meet the requirement."},
+            inputs,
+        )
+    if result is False:
+        return Finding(
+            requirement.id,
+            Outcome.failed,
+            {"ja": requirement.fail_reason.ja, "en": requirement.fail_reason.en},
+            inputs,
+        )
+    return Finding(
+        requirement.id,
+        Outcome.needs_review,
+        {
+            "ja": "判定式が真偽値を返しませんでした。",
+            "en": f"The check gave {result!r}, not true or false.",
+        },
+        inputs,
+    )

@@ -1,0 +1,57 @@
+"""Verdicts: one per requirement of the policy profile, per review."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+from uuid import uuid4
+
+from tortoise import fields
+from tortoise.models import Model
+
+from service.accounts.models import Organization, User
+from service.reviews.models import Review
+
+
+class Outcome(StrEnum):
+    passed = "pass"
+    failed = "fail"
+    needs_review = "needs_review"
+    not_applicable = "not_applicable"
+
+
+class Verdict(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid4)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="verdicts", on_delete=fields.RESTRICT
+    )
+    organization_id: str
+    review: fields.ForeignKeyRelation[Review] = fields.ForeignKeyField(
+        "models.Review", related_name="verdicts", on_delete=fields.RESTRICT
+    )
+    review_id: str
+    requirement_id = fields.CharField(max_length=64)
+    profile_id = fields.CharField(max_length=100)
+    profile_version = fields.IntField()
+    outcome = fields.CharEnumField(Outcome, max_length=20)
+    severity = fields.CharField(max_length=10)
+    on_fail = fields.CharField(max_length=10)
+    reason: dict[str, str] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    sources: list[dict[str, str]] = fields.JSONField(default=list)  # type: ignore[assignment]
+    inputs: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    override_outcome = fields.CharEnumField(Outcome, max_length=20, null=True)
+    override_reason = fields.TextField(default="")
+    overridden_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="overrides", null=True, on_delete=fields.RESTRICT
+    )
+    overridden_by_id: str | None
+    overridden_at = fields.DatetimeField(null=True)
+    evaluated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "verdict"
+        unique_together = (("review", "requirement_id"),)
+
+    @property
+    def effective_outcome(self) -> Outcome:
+        return self.override_outcome or self.outcome

@@ -1,0 +1,245 @@
+"""`vetting …`: start the service, migrate, check data files, manage accounts, verify the audit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from service.config import get_settings
+
+
+def _run(coroutine_factory: Callable[[], Awaitable[int]]) -> int:
+    from service.db import close_db, init_db
+
+    async def wrapped() -> int:
+        await init_db()
+        try:
+            return await coroutine_factory()
+        finally:
+            await close_db()
+
+    return asyncio.run(wrapped())
+
+
+async def _console_principal() -> Any:
+    """The operator admin, on whose behalf console commands act (bootstrapped if need be)."""
+    from service.accounts.models import Organization, User
+    from service.accounts.principal import Principal
+    from service.accounts.roles import Role
+    from service.accounts.service import bootstrap_operator
+
+    await bootstrap_operator()
+    operator = await Organization.get(is_operator=True)
+    admin = await User.filter(organization=operator, active=True).order_by("created_at").first()
+    if admin is None:
+        raise SystemExit("the operator organization has no active admin")
+    return Principal(
+        user_id=str(admin.id),
+        organization_id=str(operator.id),
+        name=f"console ({admin.name})",
+        roles=frozenset({Role.admin}),
+        is_operator_admin=True,
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from service.db import migrate_db
+
+    asyncio.run(migrate_db())
+    print("migrations applied")
+    return 0
+
+
+def cmd_catalog_check(args: argparse.Namespace) -> int:
+    from service.catalog.loader import load_catalog
+    from service.errors import CatalogError
+
+    try:
+        catalog = load_catalog()
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"ok: {len(catalog.forms)} form(s), {len(catalog.profiles)} policy profile(s), "
+        f"{len(catalog.templates)} contract template(s)"
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.accounts.service import bootstrap_operator
+    from service.app import create_app
+    from service.catalog.loader import load_catalog
+    from service.db import migrate_db
+    from service.errors import CatalogError
+
+    settings = get_settings()
+    try:
+        load_catalog(settings)
+    except CatalogError as exc:
+        print(f"error: refusing to start: {exc}", file=sys.stderr)
+        return 1
+    asyncio.run(migrate_db(settings))
+    created = _run(lambda: _bootstrap_and_report(bootstrap_operator))
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"vetting service: http://{host}:{port}  (API document: /openapi.json)", flush=True)
+    if created:
+        print("first start: the admin token above is shown only once; keep it safe", flush=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+async def _bootstrap_and_report(bootstrap: Callable[[], Awaitable[Any]]) -> int:
+    result = await bootstrap()
+    if result is None:
+        return 0
+    print(f"admin API token (operator organization): {result.secret}", flush=True)
+    return 1
+
+
+def cmd_org_create(args: argparse.Namespace) -> int:
+    from service.accounts import service
+    from service.accounts.schemas import OrganizationCreate
+
+    async def run() -> int:
+        principal = await _console_principal()
+        organization = await service.create_organization(
+            principal=principal,
+            data=OrganizationCreate(
+                name=args.name,
+                policy_profile=args.profile,
+                review_interval_months=args.review_interval_months,
+                jurisdiction_court=args.court,
+            ),
+        )
+        print(organization.id)
+        return 0
+
+    return _run(run)
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from service.accounts import service
+    from service.accounts.roles import Role
+    from service.accounts.schemas import UserCreate
+
+    async def run() -> int:
+        principal = await _console_principal()
+        user = await service.create_user(
+            principal=principal,
+            organization_id=args.org,
+            data=UserCreate(
+                name=args.name,
+                email=args.email,
+                roles=[Role(r.strip()) for r in args.roles.split(",")],
+            ),
+        )
+        print(user.id)
+        return 0
+
+    return _run(run)
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from service.accounts import service
+
+    async def run() -> int:
+        principal = await _console_principal()
+        user = await service.get_user(principal, args.user)
+        issued = await service.issue_token(
+            user=user, name=args.name, expires_in_days=args.days, actor=principal.actor
+        )
+        print(issued.secret)
+        return 0
+
+    return _run(run)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from service.accounts.models import Organization
+    from service.audit.service import verify_chain
+
+    async def run() -> int:
+        ids = [args.org] if args.org else [str(o.id) for o in await Organization.all()]
+        broken = 0
+        for organization_id in ids:
+            report = await verify_chain(organization_id)
+            if report.ok:
+                print(f"ok {organization_id}: {report.events} event(s), chain intact")
+            else:
+                broken += 1
+                print(
+                    f"BROKEN {organization_id}: first broken link at seq "
+                    f"{report.first_broken_seq}: {report.problem}"
+                )
+        return 1 if broken else 0
+
+    return _run(run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vetting", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate, bootstrap and start the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    catalog = commands.add_parser("catalog", help="data files").add_subparsers(required=True)
+    catalog.add_parser("check", help="validate forms/, policies/, contract_templates/").set_defaults(
+        func=cmd_catalog_check
+    )
+
+    org = commands.add_parser("org", help="organizations").add_subparsers(required=True)
+    org_create = org.add_parser("create", help="create an organization; prints its id")
+    org_create.add_argument("--name", required=True)
+    org_create.add_argument("--court", required=True, help="管轄裁判所, e.g. 熊本地方裁判所")
+    org_create.add_argument("--profile", default="base")
+    org_create.add_argument("--review-interval-months", type=int, default=12)
+    org_create.set_defaults(func=cmd_org_create)
+
+    user = commands.add_parser("user", help="users").add_subparsers(required=True)
+    user_create = user.add_parser("create", help="create a user; prints its id")
+    user_create.add_argument("--org", required=True)
+    user_create.add_argument("--name", required=True)
+    user_create.add_argument("--email", required=True)
+    user_create.add_argument("--roles", required=True, help="comma-separated, e.g. security,legal")
+    user_create.set_defaults(func=cmd_user_create)
+
+    token = commands.add_parser("token", help="API tokens").add_subparsers(required=True)
+    token_create = token.add_parser("create", help="issue a token; prints it once")
+    token_create.add_argument("--user", required=True)
+    token_create.add_argument("--name", default="cli")
+    token_create.add_argument("--days", type=int)
+    token_create.set_defaults(func=cmd_token_create)
+
+    audit = commands.add_parser("audit", help="audit trail").add_subparsers(required=True)
+    verify = audit.add_parser("verify", help="report the first broken link of each chain")
+    verify.add_argument("--org")
+    verify.set_defaults(func=cmd_audit_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from service.errors import AppError
+
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except AppError as exc:
+        print(f"error: {exc.detail} {exc.fields or ''}".rstrip(), file=sys.stderr)
+        return 2
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

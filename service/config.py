@@ -1,0 +1,38 @@
+"""Settings, read once from the environment (prefix VETTING_) with pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VETTING_", extra="ignore")
+
+    # Embedded default: one SQLite file under var/, nothing else to install.
+    database_url: str = Field(default=f"sqlite://{PROJECT_ROOT / 'var' / 'vetting.sqlite3'}")
+    # Unset = jobs run inside the API process; amqp://… (RabbitMQ) or redis://… scale out.
+    broker_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    invitation_ttl_days: int = Field(default=30, ge=1, le=365)
+    api_token_ttl_days: int = Field(default=365, ge=1, le=3650)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    forms_dir: Path = PROJECT_ROOT / "forms"
+    policies_dir: Path = PROJECT_ROOT / "policies"
+    contract_templates_dir: Path = PROJECT_ROOT / "contract_templates"
+
+    bootstrap_organization_name: str = "運用管理組織 / Operator"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

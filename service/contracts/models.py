@@ -1,0 +1,41 @@
+"""Generated contract documents; every version is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from tortoise import fields
+from tortoise.models import Model
+
+from service.accounts.models import Organization, User
+from service.reviews.models import Review
+
+
+class Contract(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid4)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="contracts", on_delete=fields.RESTRICT
+    )
+    organization_id: str
+    review: fields.ForeignKeyRelation[Review] = fields.ForeignKeyField(
+        "models.Review", related_name="contracts", on_delete=fields.RESTRICT
+    )
+    review_id: str
+    version = fields.IntField()
+    template_id = fields.CharField(max_length=100)
+    template_version = fields.IntField()
+    title = fields.CharField(max_length=200)
+    clauses: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
+    values: dict[str, str] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    sha256 = fields.CharField(max_length=64)
+    content = fields.BinaryField()
+    created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="contracts_created", on_delete=fields.RESTRICT
+    )
+    created_by_id: str
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "contract"
+        unique_together = (("review", "version"),)

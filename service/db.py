@@ -1,0 +1,70 @@
+"""Database wiring: the Tortoise config (shared by the app, the CLI and migrations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+
+from service.config import Settings, get_settings
+
+MODEL_MODULES = [
+    "service.accounts.models",
+    "service.vendors.models",
+    "service.engagements.models",
+    "service.reviews.models",
+    "service.questionnaire.models",
+    "service.checks.models",
+    "service.contracts.models",
+    "service.audit.models",
+]
+
+
+def tortoise_config(settings: Settings | None = None) -> dict[str, Any]:
+    settings = settings or get_settings()
+    return {
+        "connections": {"default": settings.database_url},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "migrations": "service.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# `tortoise -c service.db.TORTOISE_ORM makemigrations` reads this.
+TORTOISE_ORM = tortoise_config()
+
+
+def ensure_sqlite_folder(settings: Settings) -> None:
+    """SQLite needs its folder to exist (var/ on a fresh clone)."""
+    prefix = "sqlite://"
+    if settings.database_url.startswith(prefix):
+        path = settings.database_url[len(prefix) :]
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def init_db(settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    ensure_sqlite_folder(settings)
+    await Tortoise.init(config=tortoise_config(settings))
+
+
+async def migrate_db(settings: Settings | None = None) -> None:
+    """Apply every pending migration (Tortoise's built-in migration engine)."""
+    from tortoise.migrations.api import migrate
+
+    settings = settings or get_settings()
+    ensure_sqlite_folder(settings)
+    await migrate(config=tortoise_config(settings))
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()

@@ -1,0 +1,80 @@
+"""Engagements (intake): the only writer of the engagement table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.expressions import F
+
+from service.accounts.models import Organization
+from service.accounts.principal import Principal
+from service.audit.service import record
+from service.engagements.models import Engagement
+from service.engagements.schemas import EngagementCreate
+from service.errors import NotFound, ValidationFailed
+from service.jobs import transaction
+from service.vendors.models import Vendor
+
+
+async def create_engagement(*, principal: Principal, data: EngagementCreate) -> Engagement:
+    vendor = await Vendor.get_or_none(
+        id=data.vendor_id, organization_id=principal.organization_id
+    )
+    if vendor is None:
+        raise ValidationFailed("no such vendor", fields={"vendor_id": "no such vendor"})
+    async with transaction() as conn:
+        await (
+            Organization.filter(id=principal.organization_id)
+            .using_db(conn)
+            .update(engagement_counter=F("engagement_counter") + 1)
+        )
+        organization = await Organization.get(id=principal.organization_id).using_db(conn)
+        number = f"ENG-{datetime.now(UTC).year}-{organization.engagement_counter:04d}"
+        fields = data.model_dump(exclude={"vendor_id"})
+        engagement = await Engagement.create(
+            organization_id=principal.organization_id,
+            vendor=vendor,
+            number=number,
+            created_by_id=principal.user_id,
+            **fields,
+            using_db=conn,
+        )
+        await record(
+            conn,
+            organization_id=principal.organization_id,
+            actor=principal.actor,
+            action="engagement.created",
+            object_type="engagement",
+            object_id=str(engagement.id),
+            data={"number": number, **data.model_dump(mode="json")},
+        )
+    return engagement
+
+
+async def get_engagement(principal: Principal, engagement_id: str) -> Engagement:
+    engagement = await Engagement.get_or_none(
+        id=engagement_id, organization_id=principal.organization_id
+    )
+    if engagement is None:
+        raise NotFound("no such engagement")
+    return engagement
+
+
+async def list_engagements(principal: Principal) -> list[Engagement]:
+    return await Engagement.filter(organization_id=principal.organization_id).order_by("number")
+
+
+def engagement_facts(engagement: Engagement) -> dict[str, Any]:
+    """The engagement as policy expressions and contract rules see it (`engagement.*`)."""
+    return {
+        "kind": engagement.kind.value,
+        "confidentiality": engagement.confidentiality,
+        "integrity": engagement.integrity,
+        "availability": engagement.availability,
+        "personal_data": engagement.personal_data,
+        "my_number": engagement.my_number,
+        "network_segment": engagement.network_segment.value,
+        "subcontracting": engagement.subcontracting,
+        "term_months": engagement.term_months,
+    }

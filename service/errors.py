@@ -1,0 +1,65 @@
+"""One error base class carrying its HTTP status; the API renders every subclass the same way.
+
+Body shape: {"error": <code>, "detail": <message>, "fields": {<field>: <reason>}}.
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fields = fields or {}
+
+    def to_body(self) -> dict[str, object]:
+        return {"error": self.code, "detail": self.detail, "fields": self.fields}
+
+
+class ValidationFailed(AppError):
+    status_code = 422
+    code = "validation_failed"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class Gone(AppError):
+    status_code = 410
+    code = "gone"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class CatalogError(Exception):
+    """A data file in forms/, policies/ or contract_templates/ is broken."""
+
+    def __init__(self, file: str, item: str | None, problem: str) -> None:
+        where = f"{file}: {item}" if item else file
+        super().__init__(f"{where}: {problem}")
+        self.file = file
+        self.item = item
+        self.problem = problem

@@ -1,0 +1,113 @@
+"""The OpenAPI 3.1 document, built from the endpoint registry and the pydantic schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, TypeAdapter
+
+from service.routing import REGISTRY, Download, Endpoint
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+
+_ERROR_STATUSES = {
+    "401": "no valid API token / 有効なAPIトークンがありません",
+    "403": "the caller's role may not do this / 権限がありません",
+    "404": "no such object for this caller / 対象が見つかりません",
+    "409": "conflicts with the current state / 現在の状態と競合します",
+    "410": "the link has expired or was revoked / リンクの期限切れまたは失効",
+    "413": "the body is over the size limit / 本文が大きすぎます",
+    "422": "the body or a value is invalid / 入力が不正です",
+}
+
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: str
+    fields: dict[str, str]
+
+
+def _schema(adapter_type: Any, components: dict[str, Any]) -> dict[str, Any]:
+    schema = TypeAdapter(adapter_type).json_schema(ref_template=REF_TEMPLATE)
+    for name, definition in schema.pop("$defs", {}).items():
+        components[name] = definition
+    if isinstance(adapter_type, type) and issubclass(adapter_type, BaseModel):
+        components[adapter_type.__name__] = schema
+        return {"$ref": REF_TEMPLATE.format(model=adapter_type.__name__)}
+    return schema
+
+
+def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": spec.operation_id,
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "parameters": [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "format": "uuid"}
+                if annotation is UUID
+                else {"type": "string"},
+            }
+            for name, annotation in spec.path_params.items()
+        ],
+        "responses": {},
+    }
+    if spec.auth == "user":
+        operation["security"] = [{"bearerAuth": []}]
+        if spec.roles is not None:
+            operation["x-roles"] = sorted(role.value for role in spec.roles)
+    else:
+        operation["security"] = []
+    if spec.body_model is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema(spec.body_model, components)}},
+        }
+    status = str(spec.status)
+    if spec.returns is None:
+        operation["responses"]["204" if status == "200" else status] = {"description": "done"}
+    elif spec.returns is Download:
+        operation["responses"][status] = {
+            "description": "the document",
+            "content": {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+                    "schema": {"type": "string", "format": "binary"}
+                }
+            },
+        }
+    else:
+        operation["responses"][status] = {
+            "description": "success",
+            "content": {"application/json": {"schema": _schema(spec.returns, components)}},
+        }
+    error_ref = {"$ref": REF_TEMPLATE.format(model="ErrorBody")}
+    for code, description in _ERROR_STATUSES.items():
+        operation["responses"][code] = {
+            "description": description,
+            "content": {"application/json": {"schema": error_ref}},
+        }
+    return operation
+
+
+def build_openapi() -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    _schema(ErrorBody, components)
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in REGISTRY:
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, components)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Vetting service API / 委託先・クラウドサービス審査API",
+            "version": "1",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": dict(sorted(components.items())),
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,121 @@
+"""Reviewer decisions: overriding a verdict, and approving or rejecting a review."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from service.accounts.models import Organization
+from service.accounts.principal import Principal
+from service.audit.service import record
+from service.checks.models import Outcome, Verdict
+from service.checks.service import blocking_verdicts
+from service.engagements.models import Engagement
+from service.errors import Conflict, NotFound, ValidationFailed
+from service.jobs import transaction
+from service.reviews.models import Review
+from service.reviews.service import get_review, transition
+from service.reviews.states import ReviewEvent, ReviewStatus
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later, clamped to the month's end (1/31 + 1 month = 2/28 or 2/29)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+async def override_verdict(
+    *, principal: Principal, review_id: str, requirement_id: str, outcome: Outcome, reason: str
+) -> Verdict:
+    review = await get_review(principal, review_id)
+    if review.status != ReviewStatus.evaluated:
+        raise Conflict(f"verdicts can be overridden only before the decision (now '{review.status}')")
+    verdict = await Verdict.get_or_none(review_id=review.id, requirement_id=requirement_id)
+    if verdict is None:
+        raise NotFound("no such verdict")
+    async with transaction() as conn:
+        verdict.override_outcome = outcome
+        verdict.override_reason = reason
+        verdict.overridden_by_id = principal.user_id
+        verdict.overridden_at = datetime.now(UTC)
+        await verdict.save(
+            using_db=conn,
+            update_fields=["override_outcome", "override_reason", "overridden_by_id", "overridden_at"],
+        )
+        await record(
+            conn,
+            organization_id=principal.organization_id,
+            actor=principal.actor,
+            action="verdict.overridden",
+            object_type="verdict",
+            object_id=str(verdict.id),
+            review_id=str(review.id),
+            data={
+                "requirement_id": requirement_id,
+                "from": verdict.outcome.value,
+                "to": outcome.value,
+                "reason": reason,
+            },
+        )
+    return verdict
+
+
+async def decide(
+    *,
+    principal: Principal,
+    review_id: str,
+    decision: ReviewEvent,
+    reason: str,
+    conditions: list[str],
+) -> Review:
+    review = await get_review(principal, review_id)
+    if decision == ReviewEvent.approve_with_conditions and not conditions:
+        raise ValidationFailed(
+            "approval with conditions needs at least one condition",
+            fields={"conditions": "at least one condition is required"},
+        )
+    if decision != ReviewEvent.approve_with_conditions and conditions:
+        raise ValidationFailed(
+            "conditions belong to 'approve_with_conditions' only",
+            fields={"conditions": "only with approve_with_conditions"},
+        )
+    if decision in (ReviewEvent.approve, ReviewEvent.approve_with_conditions):
+        blocking = blocking_verdicts(await Verdict.filter(review_id=review.id))
+        if blocking:
+            ids = ", ".join(sorted(v.requirement_id for v in blocking))
+            raise Conflict(
+                f"must-requirements fail without an override: {ids} / "
+                f"必須要件が不適合です（上書き理由の記録が必要）: {ids}",
+                fields={v.requirement_id: "fail" for v in blocking},
+            )
+
+    data: dict[str, object] = {"reason": reason, "conditions": conditions}
+    due: date | None = None
+    if decision != ReviewEvent.reject:
+        organization = await Organization.get(id=review.organization_id)
+        due = add_months(datetime.now(JST).date(), organization.review_interval_months)
+        data["next_review_due"] = due.isoformat()
+    async with transaction() as conn:
+        # The status change goes first: a concurrent decision loses here and writes nothing.
+        await transition(
+            conn,
+            review,
+            decision,
+            actor=principal.actor,
+            data=data,
+            decision_reason=reason,
+            conditions=conditions,
+            decided_by_id=principal.user_id,
+            decided_at=datetime.now(UTC),
+        )
+        if due is not None:
+            await (
+                Engagement.filter(id=review.engagement_id)
+                .using_db(conn)
+                .update(next_review_due=due)
+            )
+    return review

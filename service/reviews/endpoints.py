@@ -1,0 +1,114 @@
+"""Reviews API: rounds, verdicts, decisions and the timeline."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from service.accounts.principal import Principal
+from service.accounts.roles import Role
+from service.catalog.loader import current_catalog
+from service.checks.models import Verdict
+from service.reviews import decisions, service
+from service.reviews.models import Review
+from service.reviews.schemas import (
+    DecisionCreate,
+    OverrideCreate,
+    ReviewOut,
+    SourceOut,
+    TimelineEntry,
+    VerdictOut,
+)
+from service.reviews.states import ReviewEvent
+from service.routing import endpoint
+
+TAG = "reviews"
+DECIDERS = {Role.security, Role.approver}
+
+
+def review_out(review: Review) -> ReviewOut:
+    return ReviewOut.model_validate(review, from_attributes=True)
+
+
+def verdict_out(verdict: Verdict) -> VerdictOut:
+    profile = current_catalog().profile(verdict.profile_id, verdict.profile_version)
+    requirement = next(r for r in profile.requirements if r.id == verdict.requirement_id)
+    return VerdictOut(
+        requirement_id=verdict.requirement_id,
+        title=requirement.title.model_dump(),
+        outcome=verdict.outcome,
+        effective_outcome=verdict.effective_outcome,
+        severity=verdict.severity,
+        on_fail=verdict.on_fail,
+        reason=verdict.reason,
+        remediation=requirement.remediation.model_dump(),
+        sources=[SourceOut(**s) for s in verdict.sources],
+        inputs=verdict.inputs,
+        profile_id=verdict.profile_id,
+        profile_version=verdict.profile_version,
+        override_reason=verdict.override_reason,
+        overridden_by_id=verdict.overridden_by_id,  # type: ignore[arg-type]
+        overridden_at=verdict.overridden_at,
+    )
+
+
+@endpoint("POST", "/api/engagements/{engagement_id}/reviews",
+          summary="Open a review round / 審査ラウンドを開始", tag=TAG, status=201,
+          roles={Role.procurement})
+async def open_review(principal: Principal, engagement_id: UUID) -> ReviewOut:
+    return review_out(await service.open_review(principal=principal, engagement_id=str(engagement_id)))
+
+
+@endpoint("GET", "/api/engagements/{engagement_id}/reviews", summary="Rounds of an engagement",
+          tag=TAG)
+async def list_reviews(principal: Principal, engagement_id: UUID) -> list[ReviewOut]:
+    return [review_out(r) for r in await service.list_reviews(principal, str(engagement_id))]
+
+
+@endpoint("GET", "/api/reviews/{review_id}", summary="One review", tag=TAG)
+async def get_review(principal: Principal, review_id: UUID) -> ReviewOut:
+    return review_out(await service.get_review(principal, str(review_id)))
+
+
+@endpoint("GET", "/api/reviews/{review_id}/verdicts",
+          summary="Automatic verdicts with their policy clauses / 自動判定結果", tag=TAG)
+async def list_verdicts(principal: Principal, review_id: UUID) -> list[VerdictOut]:
+    review = await service.get_review(principal, str(review_id))
+    verdicts = await Verdict.filter(review_id=review.id).order_by("requirement_id")
+    return [verdict_out(v) for v in verdicts]
+
+
+@endpoint("POST", "/api/reviews/{review_id}/verdicts/{requirement_id}/override",
+          summary="Override a verdict with a reason / 判定の上書き", tag=TAG,
+          roles={Role.security})
+async def override_verdict(
+    principal: Principal, review_id: UUID, requirement_id: str, body: OverrideCreate
+) -> VerdictOut:
+    verdict = await decisions.override_verdict(
+        principal=principal,
+        review_id=str(review_id),
+        requirement_id=requirement_id,
+        outcome=body.outcome,
+        reason=body.reason,
+    )
+    return verdict_out(verdict)
+
+
+@endpoint("POST", "/api/reviews/{review_id}/decision",
+          summary="Approve, approve with conditions, or reject / 審査結果の決定", tag=TAG,
+          roles=DECIDERS)
+async def decide(principal: Principal, review_id: UUID, body: DecisionCreate) -> ReviewOut:
+    review = await decisions.decide(
+        principal=principal,
+        review_id=str(review_id),
+        decision=ReviewEvent(body.decision),
+        reason=body.reason,
+        conditions=body.conditions,
+    )
+    return review_out(review)
+
+
+@endpoint("GET", "/api/reviews/{review_id}/timeline",
+          summary="Every change to the review: who, when / 審査の経過", tag=TAG)
+async def get_timeline(principal: Principal, review_id: UUID) -> list[TimelineEntry]:
+    events = await service.timeline(principal, str(review_id))
+    return [TimelineEntry.model_validate(e, from_attributes=True) for e in events]

@@ -1,0 +1,189 @@
+"""Thin JSON endpoints: one decorator declares a route, and the OpenAPI document is built from it.
+
+The request body model comes from the handler's `body` parameter annotation, path parameters from
+the other parameters, the response from the return annotation, so what the document promises is
+what the code accepts and returns.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import typing
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from service.accounts.principal import Principal
+from service.accounts.roles import Role
+from service.config import get_settings
+from service.errors import AppError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file response (e.g. a contract .docx)."""
+
+    content: bytes
+    media_type: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    status: int
+    summary: str
+    tag: str
+    auth: str  # "user" | "vendor" | "none"
+    roles: frozenset[Role] | None
+    body_model: type[BaseModel] | None
+    path_params: dict[str, type]
+    returns: Any  # a type: BaseModel subclass, list[...], Download or None
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__
+
+
+REGISTRY: list[Endpoint] = []
+
+
+def endpoint(
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    tag: str,
+    status: int = 200,
+    auth: str = "user",
+    roles: frozenset[Role] | set[Role] | None = None,
+) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        hints = typing.get_type_hints(handler)
+        body_model = hints.get("body")
+        names_in_path = re.findall(r"\{(\w+)\}", path)
+        path_params = {name: hints[name] for name in names_in_path}
+        REGISTRY.append(
+            Endpoint(
+                method=method,
+                path=path,
+                handler=handler,
+                status=status,
+                summary=summary,
+                tag=tag,
+                auth=auth,
+                roles=frozenset(roles) if roles is not None else None,
+                body_model=body_model,
+                path_params=path_params,
+                returns=hints.get("return"),
+            )
+        )
+        return handler
+
+    return register
+
+
+async def read_json_body(request: Request) -> bytes:
+    """The raw body, refusing more than the configured limit while it streams in."""
+    limit = get_settings().max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body is over {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _field_errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "body"
+        fields[f"{prefix}{name}"] = error["msg"]
+    return fields
+
+
+def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
+    if not raw.strip():
+        raise ValidationFailed("a JSON body is required", fields={"body": "missing"})
+    try:
+        json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed("the body is not valid JSON", fields={"body": str(exc)}) from None
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise ValidationFailed("the body does not fit the schema", fields=_field_errors(exc)) from None
+
+
+def _path_value(name: str, annotation: type, raw: str) -> Any:
+    if annotation is UUID:
+        try:
+            return UUID(raw)
+        except ValueError:
+            # Not a well-formed id, so it names nothing this caller can see.
+            raise NotFound(f"no such {name.removesuffix('_id')}") from None
+    return raw
+
+
+def _render(returns: Any, result: Any, status: int) -> Response:
+    if returns is None or result is None:
+        return Response(status_code=204 if status == 200 else status)
+    if isinstance(result, Download):
+        from urllib.parse import quote
+
+        ascii_name = result.filename.encode("ascii", "replace").decode().replace("?", "_")
+        disposition = (
+            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(result.filename)}"
+        )
+        return Response(
+            result.content,
+            media_type=result.media_type,
+            headers={"Content-Disposition": disposition},
+        )
+    payload = TypeAdapter(returns).dump_json(result)
+    return Response(payload, status_code=status, media_type="application/json")
+
+
+def error_response(exc: AppError) -> JSONResponse:
+    return JSONResponse(exc.to_body(), status_code=exc.status_code)
+
+
+def build_route(spec: Endpoint) -> Route:
+    from service.accounts.service import authenticate
+
+    async def run(request: Request) -> Response:
+        kwargs: dict[str, Any] = {}
+        parameters = inspect.signature(spec.handler).parameters
+        if spec.auth == "user":
+            principal = await authenticate(request.headers.get("authorization"))
+            if spec.roles is not None and not (principal.roles & spec.roles):
+                needed = ", ".join(sorted(r.value for r in spec.roles))
+                raise Forbidden(f"this needs one of the roles: {needed}")
+            kwargs["principal"] = principal
+        for name, annotation in spec.path_params.items():
+            kwargs[name] = _path_value(name, annotation, request.path_params[name])
+        if spec.body_model is not None:
+            kwargs["body"] = parse_body(spec.body_model, await read_json_body(request))
+        if "request" in parameters:
+            kwargs["request"] = request
+        result = await spec.handler(**kwargs)
+        return _render(spec.returns, result, spec.status)
+
+    return Route(spec.path, run, methods=[spec.method], name=spec.operation_id)

@@ -1,0 +1,33 @@
+"""What the vendors API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.vendors.corporate_number import corporate_number_problem
+
+
+class VendorCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str = Field(min_length=1, max_length=200)
+    corporate_number: str = Field(description="法人番号 (13 digits with its check digit)")
+    address: str = Field(default="", max_length=300)
+
+    @field_validator("corporate_number")
+    @classmethod
+    def _valid_corporate_number(cls, value: str) -> str:
+        problem = corporate_number_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class VendorOut(BaseModel):
+    id: UUID
+    name: str
+    corporate_number: str
+    address: str
+    created_at: datetime

@@ -1,0 +1,1 @@
+"""Background jobs: dramatiq actors mirroring service/ domains, and their runtime."""

@@ -1,0 +1,33 @@
+"""The dramatiq broker, chosen by VETTING_BROKER_URL before any actor is declared."""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AsyncIO
+
+from service.config import get_settings
+
+QUEUE = "default"
+
+
+def make_broker(url: str | None) -> dramatiq.Broker:
+    if not url:
+        # Embedded default: actors are registered here, and workers.runtime runs them in-process.
+        return StubBroker()
+    if url.startswith("amqp://"):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        broker: dramatiq.Broker = RabbitmqBroker(url=url)
+    elif url.startswith(("redis://", "rediss://")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        broker = RedisBroker(url=url)
+    else:
+        raise ValueError(f"VETTING_BROKER_URL must start with amqp:// or redis://, not {url!r}")
+    broker.add_middleware(AsyncIO())
+    return broker
+
+
+broker = make_broker(get_settings().broker_url)
+dramatiq.set_broker(broker)

@@ -1,0 +1,73 @@
+"""How jobs leave the API process: to a real broker, or run in-process on the API's loop.
+
+In-process jobs run as asyncio tasks on the API's own event loop rather than in a dramatiq Worker
+thread, because database connections belong to the loop that opened them. Durable intent stays in
+the database, so `sweep` at start-up re-sends what a stopped process left pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+from dramatiq import Message
+
+from service.jobs import Job, dispatch_now, set_dispatcher
+from service.reviews.models import Review
+from service.reviews.states import ReviewStatus
+from workers import actors
+from workers.broker import QUEUE, broker
+
+log = logging.getLogger(__name__)
+_running: set[asyncio.Task[None]] = set()
+ACTORS = {actors.evaluate_review.actor_name: actors.evaluate_review}
+
+
+def _coroutine_function(actor_name: str) -> Callable[..., Awaitable[None]]:
+    actor = ACTORS[actor_name]
+    # dramatiq wraps async actors for its own loop thread; call the original coroutine here.
+    return cast(Callable[..., Awaitable[None]], actor.fn.__wrapped__)
+
+
+async def _run(job: Job) -> None:
+    try:
+        await _coroutine_function(job.actor_name)(*job.args)
+    except Exception:
+        log.exception("in-process job %s%s failed; the next sweep retries it", job.actor_name, job.args)
+
+
+def _run_in_process(job: Job) -> None:
+    task = asyncio.get_running_loop().create_task(_run(job))
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+
+
+def _send_to_broker(job: Job) -> None:
+    message: Message[Any] = Message(
+        queue_name=QUEUE, actor_name=job.actor_name, args=job.args, kwargs={}, options={}
+    )
+    broker.enqueue(message)
+
+
+def start(broker_url: str | None) -> None:
+    set_dispatcher(_send_to_broker if broker_url else _run_in_process)
+
+
+async def sweep() -> int:
+    """Re-send work the database says is pending (e.g. submitted but never evaluated)."""
+    pending = await Review.filter(status=ReviewStatus.submitted).values_list("id", flat=True)
+    for review_id in pending:
+        dispatch_now(Job(actors.evaluate_review.actor_name, (str(review_id),)))
+    return len(pending)
+
+
+async def wait_idle() -> None:
+    """Wait for in-process jobs to finish (tests, shutdown)."""
+    while _running:
+        await asyncio.gather(*list(_running), return_exceptions=True)
+
+
+def stop() -> None:
+    set_dispatcher(None)
