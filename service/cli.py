@@ -195,9 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 
     catalog = commands.add_parser("catalog", help="data files").add_subparsers(required=True)
-    catalog.add_parser("check", help="validate forms/, policies/, contract_templates/").set_defaults(
-        func=cmd_catalog_check
-    )
+    catalog.add_parser(
+        "check", help="validate forms/, policies/, contract_templates/"
+    ).set_defaults(func=cmd_catalog_check)
 
     org = commands.add_parser("org", help="organizations").add_subparsers(required=True)
     org_create = org.add_parser("create", help="create an organization; prints its id")

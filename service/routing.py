@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.config import get_settings
 from service.errors import AppError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
@@ -129,7 +128,9 @@ def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        raise ValidationFailed("the body does not fit the schema", fields=_field_errors(exc)) from None
+        raise ValidationFailed(
+            "the body does not fit the schema", fields=_field_errors(exc)
+        ) from None
 
 
 def _path_value(name: str, annotation: type, raw: str) -> Any:

@@ -22,7 +22,7 @@ def make_broker(url: str | None) -> dramatiq.Broker:
     elif url.startswith(("redis://", "rediss://")):
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=url)
+        broker = RedisBroker(url=url)  # type: ignore[no-untyped-call]
     else:
         raise ValueError(f"VETTING_BROKER_URL must start with amqp:// or redis://, not {url!r}")
     broker.add_middleware(AsyncIO())

@@ -28,14 +28,16 @@ ACTORS = {actors.evaluate_review.actor_name: actors.evaluate_review}
 def _coroutine_function(actor_name: str) -> Callable[..., Awaitable[None]]:
     actor = ACTORS[actor_name]
     # dramatiq wraps async actors for its own loop thread; call the original coroutine here.
-    return cast(Callable[..., Awaitable[None]], actor.fn.__wrapped__)
+    return cast(Callable[..., Awaitable[None]], getattr(actor.fn, "__wrapped__"))  # noqa: B009
 
 
 async def _run(job: Job) -> None:
     try:
         await _coroutine_function(job.actor_name)(*job.args)
     except Exception:
-        log.exception("in-process job %s%s failed; the next sweep retries it", job.actor_name, job.args)
+        log.exception(
+            "in-process job %s%s failed; the next sweep retries it", job.actor_name, job.args
+        )
 
 
 def _run_in_process(job: Job) -> None:

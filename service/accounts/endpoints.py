@@ -44,8 +44,14 @@ async def get_me(principal: Principal) -> MeOut:
     return MeOut(user=user_out(user), organization=organization_out(organization))
 
 
-@endpoint("POST", "/api/organizations", summary="Create an organization / 団体を作成", tag=TAG,
-          status=201, roles=ADMIN)
+@endpoint(
+    "POST",
+    "/api/organizations",
+    summary="Create an organization / 団体を作成",
+    tag=TAG,
+    status=201,
+    roles=ADMIN,
+)
 async def create_organization(principal: Principal, body: OrganizationCreate) -> OrganizationOut:
     return organization_out(await service.create_organization(principal=principal, data=body))
 
@@ -60,8 +66,13 @@ async def get_organization(principal: Principal, organization_id: UUID) -> Organ
     return organization_out(await service.get_organization(principal, str(organization_id)))
 
 
-@endpoint("PATCH", "/api/organizations/{organization_id}",
-          summary="Change organization settings / 団体設定の変更", tag=TAG, roles=ADMIN)
+@endpoint(
+    "PATCH",
+    "/api/organizations/{organization_id}",
+    summary="Change organization settings / 団体設定の変更",
+    tag=TAG,
+    roles=ADMIN,
+)
 async def update_organization(
     principal: Principal, organization_id: UUID, body: OrganizationUpdate
 ) -> OrganizationOut:
@@ -71,8 +82,14 @@ async def update_organization(
     return organization_out(organization)
 
 
-@endpoint("POST", "/api/organizations/{organization_id}/users",
-          summary="Create a user with roles / 利用者を作成", tag=TAG, status=201, roles=ADMIN)
+@endpoint(
+    "POST",
+    "/api/organizations/{organization_id}/users",
+    summary="Create a user with roles / 利用者を作成",
+    tag=TAG,
+    status=201,
+    roles=ADMIN,
+)
 async def create_user(principal: Principal, organization_id: UUID, body: UserCreate) -> UserOut:
     user = await service.create_user(
         principal=principal, organization_id=str(organization_id), data=body
@@ -85,14 +102,18 @@ async def list_users(principal: Principal) -> list[UserOut]:
     return [user_out(u) for u in await service.list_users(principal)]
 
 
-@endpoint("POST", "/api/users/{user_id}/tokens",
-          summary="Issue an API token (shown once) / APIトークン発行", tag=TAG, status=201)
+@endpoint(
+    "POST",
+    "/api/users/{user_id}/tokens",
+    summary="Issue an API token (shown once) / APIトークン発行",
+    tag=TAG,
+    status=201,
+)
 async def create_token(principal: Principal, user_id: UUID, body: TokenCreate) -> TokenCreated:
     issued = await service.create_token(principal=principal, user_id=str(user_id), data=body)
     return TokenCreated(**token_out(issued.token).model_dump(), token=issued.secret)
 
 
-@endpoint("DELETE", "/api/tokens/{token_id}", summary="Revoke an API token / トークン失効",
-          tag=TAG)
+@endpoint("DELETE", "/api/tokens/{token_id}", summary="Revoke an API token / トークン失効", tag=TAG)
 async def revoke_token(principal: Principal, token_id: UUID) -> None:
     await service.revoke_token(principal=principal, token_id=str(token_id))

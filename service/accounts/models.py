@@ -31,7 +31,7 @@ class User(Model):
     organization_id: str
     name = fields.CharField(max_length=200)
     email = fields.CharField(max_length=254)
-    roles: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    roles: list[str] = fields.JSONField(default=list)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

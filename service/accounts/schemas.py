@@ -70,7 +70,9 @@ class TokenOut(BaseModel):
 
 
 class TokenCreated(TokenOut):
-    token: str = Field(description="The secret; shown only in this response. 一度だけ表示されます。")
+    token: str = Field(
+        description="The secret; shown only in this response. 一度だけ表示されます。"
+    )
 
 
 class MeOut(BaseModel):

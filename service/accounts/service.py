@@ -23,7 +23,7 @@ from service.errors import Conflict, Forbidden, NotFound, Unauthorized, Validati
 from service.jobs import transaction
 from service.tokens import hash_secret, new_secret
 
-TOKEN_PREFIX = "vt_"
+TOKEN_PREFIX = "vt_"  # noqa: S105 (a prefix, not a secret)
 
 
 async def authenticate(authorization: str | None) -> Principal:

@@ -17,9 +17,13 @@ class ChainReportOut(BaseModel):
     problem: str
 
 
-@endpoint("GET", "/api/audit/verification",
-          summary="Verify the audit hash chain / 監査証跡の検証", tag="audit",
-          roles={Role.auditor, Role.admin})
+@endpoint(
+    "GET",
+    "/api/audit/verification",
+    summary="Verify the audit hash chain / 監査証跡の検証",
+    tag="audit",
+    roles={Role.auditor, Role.admin},
+)
 async def verify_audit_chain(principal: Principal) -> ChainReportOut:
     report = await verify_chain(principal.organization_id)
     return ChainReportOut(

@@ -27,11 +27,11 @@ class AuditEvent(Model):
     object_id = fields.CharField(max_length=64)
     # The review an event belongs to, so a review's timeline is one indexed query.
     review_id = fields.CharField(max_length=64, default="", db_index=True)
-    data: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    data: dict[str, Any] = fields.JSONField(default=dict)
     prev_hash = fields.CharField(max_length=64)
     hash = fields.CharField(max_length=64)
 
     class Meta:
         table = "audit_event"
         unique_together = (("organization", "seq"),)
-        ordering = ["seq"]
+        ordering = ("seq",)

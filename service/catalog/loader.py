@@ -78,7 +78,9 @@ def _index(items: list[tuple[str, M]], kind: str) -> dict[tuple[str, int], tuple
     for name, item in items:
         key = (item.id, item.version)  # type: ignore[attr-defined]
         if key in index:
-            raise CatalogError(name, f"{kind} {key[0]} v{key[1]}", f"also defined in {index[key][0]}")
+            raise CatalogError(
+                name, f"{kind} {key[0]} v{key[1]}", f"also defined in {index[key][0]}"
+            )
         index[key] = (name, item)
     return index
 

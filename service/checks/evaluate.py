@@ -63,7 +63,10 @@ def evaluate_requirement(
         return Finding(
             requirement.id,
             Outcome.needs_review,
-            {"ja": f"自動判定できませんでした（{exc}）。", "en": f"Could not check automatically ({exc})."},
+            {
+                "ja": f"自動判定できませんでした（{exc}）。",
+                "en": f"Could not check automatically ({exc}).",
+            },
             inputs,
         )
     if result is True:

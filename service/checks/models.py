@@ -36,9 +36,9 @@ class Verdict(Model):
     outcome = fields.CharEnumField(Outcome, max_length=20)
     severity = fields.CharField(max_length=10)
     on_fail = fields.CharField(max_length=10)
-    reason: dict[str, str] = fields.JSONField(default=dict)  # type: ignore[assignment]
-    sources: list[dict[str, str]] = fields.JSONField(default=list)  # type: ignore[assignment]
-    inputs: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    reason: dict[str, str] = fields.JSONField(default=dict)
+    sources: list[dict[str, str]] = fields.JSONField(default=list)
+    inputs: dict[str, Any] = fields.JSONField(default=dict)
     override_outcome = fields.CharEnumField(Outcome, max_length=20, null=True)
     override_reason = fields.TextField(default="")
     overridden_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(

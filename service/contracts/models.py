@@ -26,8 +26,8 @@ class Contract(Model):
     template_id = fields.CharField(max_length=100)
     template_version = fields.IntField()
     title = fields.CharField(max_length=200)
-    clauses: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
-    values: dict[str, str] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    clauses: list[dict[str, Any]] = fields.JSONField(default=list)
+    values: dict[str, str] = fields.JSONField(default=dict)
     sha256 = fields.CharField(max_length=64)
     content = fields.BinaryField()
     created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(

@@ -90,9 +90,7 @@ def render_contract(contract: ResolvedContract) -> bytes:
                 line = document.add_paragraph(_clean(f"({item_number}){FULL_WIDTH_SPACE}{item}"))
                 line.paragraph_format.left_indent = Mm(7.4)
 
-    closing = (
-        "本特記事項の締結を証するため、本書2通を作成し、甲乙記名押印の上、各自1通を保有する。"
-    )
+    closing = "本特記事項の締結を証するため、本書2通を作成し、甲乙記名押印の上、各自1通を保有する。"
     document.add_paragraph(closing)
     table = document.add_table(rows=3, cols=2)
     table.style = "Table Grid"

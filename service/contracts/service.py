@@ -149,9 +149,7 @@ async def _store(
                 template_id=template.id,
                 template_version=template.version,
                 title=template.title,
-                clauses=[
-                    {"id": c.id, "version": c.version, "mandated_by": by} for c, by in chosen
-                ],
+                clauses=[{"id": c.id, "version": c.version, "mandated_by": by} for c, by in chosen],
                 values=values,
                 sha256=hashlib.sha256(content).hexdigest(),
                 content=content,
@@ -179,9 +177,7 @@ async def list_contracts(principal: Principal, review_id: str) -> list[Contract]
 
 
 async def get_contract(principal: Principal, contract_id: str) -> Contract:
-    contract = await Contract.get_or_none(
-        id=contract_id, organization_id=principal.organization_id
-    )
+    contract = await Contract.get_or_none(id=contract_id, organization_id=principal.organization_id)
     if contract is None:
         raise NotFound("no such contract")
     return contract

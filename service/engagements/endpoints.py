@@ -18,8 +18,14 @@ def engagement_out(engagement: Engagement) -> EngagementOut:
     return EngagementOut.model_validate(engagement, from_attributes=True)
 
 
-@endpoint("POST", "/api/engagements", summary="Submit an engagement for approval / 利用申請",
-          tag=TAG, status=201, roles={Role.procurement})
+@endpoint(
+    "POST",
+    "/api/engagements",
+    summary="Submit an engagement for approval / 利用申請",
+    tag=TAG,
+    status=201,
+    roles={Role.procurement},
+)
 async def create_engagement(principal: Principal, body: EngagementCreate) -> EngagementOut:
     return engagement_out(await service.create_engagement(principal=principal, data=body))
 

@@ -16,7 +16,9 @@ class EngagementCreate(BaseModel):
 
     vendor_id: UUID
     kind: EngagementKind = Field(
-        description="outsourcing 業務委託 / cloud クラウド(機密性2以上) / tos_cloud 約款型(機密性1のみ)"
+        description=(
+            "outsourcing 業務委託 / cloud クラウド(機密性2以上) / tos_cloud 約款型(機密性1のみ)"
+        )
     )
     service_name: str = Field(min_length=1, max_length=200)
     purpose: str = Field(min_length=1, max_length=4000)
@@ -34,8 +36,9 @@ class EngagementCreate(BaseModel):
     def _consistent(self) -> EngagementCreate:
         if self.kind == EngagementKind.tos_cloud and self.confidentiality > 1:
             raise ValueError(
-                "a terms-of-service cloud may only hold 機密性1 information; 機密性2以上 must take "
-                "the contract route (kind 'cloud') / 約款型サービスでは機密性2以上の情報を扱えません"
+                "a terms-of-service cloud may only hold 機密性1 information; 機密性2以上 must "
+                "take the contract route (kind 'cloud') / "
+                "約款型サービスでは機密性2以上の情報を扱えません"
             )
         if self.my_number and not self.personal_data:
             raise ValueError(

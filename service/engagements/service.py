@@ -18,9 +18,7 @@ from service.vendors.models import Vendor
 
 
 async def create_engagement(*, principal: Principal, data: EngagementCreate) -> Engagement:
-    vendor = await Vendor.get_or_none(
-        id=data.vendor_id, organization_id=principal.organization_id
-    )
+    vendor = await Vendor.get_or_none(id=data.vendor_id, organization_id=principal.organization_id)
     if vendor is None:
         raise ValidationFailed("no such vendor", fields={"vendor_id": "no such vendor"})
     async with transaction() as conn:
@@ -29,7 +27,7 @@ async def create_engagement(*, principal: Principal, data: EngagementCreate) -> 
             .using_db(conn)
             .update(engagement_counter=F("engagement_counter") + 1)
         )
-        organization = await Organization.get(id=principal.organization_id).using_db(conn)
+        organization = await Organization.filter(id=principal.organization_id).using_db(conn).get()
         number = f"ENG-{datetime.now(UTC).year}-{organization.engagement_counter:04d}"
         fields = data.model_dump(exclude={"vendor_id"})
         engagement = await Engagement.create(

@@ -26,9 +26,14 @@ def invitation_out(invitation: Invitation) -> InvitationOut:
     return InvitationOut.model_validate(invitation, from_attributes=True)
 
 
-@endpoint("POST", "/api/reviews/{review_id}/invitations",
-          summary="Invite the vendor: returns the link once / 事業者への回答依頼", tag=TAG,
-          status=201, roles={Role.procurement})
+@endpoint(
+    "POST",
+    "/api/reviews/{review_id}/invitations",
+    summary="Invite the vendor: returns the link once / 事業者への回答依頼",
+    tag=TAG,
+    status=201,
+    roles={Role.procurement},
+)
 async def create_invitation(
     principal: Principal, review_id: UUID, body: InvitationCreate
 ) -> InvitationCreated:
@@ -38,9 +43,13 @@ async def create_invitation(
     return InvitationCreated(**invitation_out(issued.invitation).model_dump(), url=issued.url)
 
 
-@endpoint("DELETE", "/api/invitations/{invitation_id}",
-          summary="Revoke a vendor link / 回答依頼リンクの無効化", tag=TAG,
-          roles={Role.procurement})
+@endpoint(
+    "DELETE",
+    "/api/invitations/{invitation_id}",
+    summary="Revoke a vendor link / 回答依頼リンクの無効化",
+    tag=TAG,
+    roles={Role.procurement},
+)
 async def revoke_invitation(principal: Principal, invitation_id: UUID) -> None:
     await service.revoke_invitation(principal=principal, invitation_id=str(invitation_id))
 
@@ -60,22 +69,37 @@ async def _questionnaire(session: service.VendorSession) -> Questionnaire:
     )
 
 
-@endpoint("GET", "/api/vendor/{token}", summary="The questionnaire behind a link / 質問票",
-          tag=TAG, auth="vendor")
+@endpoint(
+    "GET",
+    "/api/vendor/{token}",
+    summary="The questionnaire behind a link / 質問票",
+    tag=TAG,
+    auth="vendor",
+)
 async def vendor_questionnaire(token: str) -> Questionnaire:
     return await _questionnaire(await service.open_link(token))
 
 
-@endpoint("PATCH", "/api/vendor/{token}/answers",
-          summary="Save a draft of answers / 回答の一時保存", tag=TAG, auth="vendor")
+@endpoint(
+    "PATCH",
+    "/api/vendor/{token}/answers",
+    summary="Save a draft of answers / 回答の一時保存",
+    tag=TAG,
+    auth="vendor",
+)
 async def vendor_save_answers(token: str, body: AnswersUpdate) -> Questionnaire:
     session = await service.open_link(token)
     await service.save_draft(session=session, answers=body.answers)
     return await _questionnaire(session)
 
 
-@endpoint("POST", "/api/vendor/{token}/submit",
-          summary="Submit the answers (locks them) / 回答の提出", tag=TAG, auth="vendor")
+@endpoint(
+    "POST",
+    "/api/vendor/{token}/submit",
+    summary="Submit the answers (locks them) / 回答の提出",
+    tag=TAG,
+    auth="vendor",
+)
 async def vendor_submit(token: str) -> SubmissionReceipt:
     session = await service.open_link(token)
     review = await service.submit(session=session)

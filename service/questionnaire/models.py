@@ -49,7 +49,7 @@ class AnswerSet(Model):
     review_id: str
     form_id = fields.CharField(max_length=100)
     form_version = fields.IntField()
-    answers: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    answers: dict[str, Any] = fields.JSONField(default=dict)
     submitted_at = fields.DatetimeField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

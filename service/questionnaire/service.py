@@ -98,7 +98,9 @@ async def open_link(secret: str) -> VendorSession:
     if invitation is None:
         raise NotFound("this link is not valid / このリンクは無効です")
     if invitation.revoked_at is not None or invitation.expires_at <= datetime.now(UTC):
-        raise Gone("this link has expired or was withdrawn / このリンクは期限切れか無効化されています")
+        raise Gone(
+            "this link has expired or was withdrawn / このリンクは期限切れか無効化されています"
+        )
     review = await Review.get(id=invitation.review_id)
     if review.status not in VENDOR_READABLE:
         raise Gone("this questionnaire is closed / この質問票は締め切られています")
@@ -124,7 +126,7 @@ async def save_draft(*, session: VendorSession, answers: dict[str, Any]) -> Answ
     if errors:
         raise ValidationFailed("some answers are not valid / 回答に誤りがあります", fields=errors)
     async with transaction() as conn:
-        answer_set = await AnswerSet.get_or_none(review_id=review.id).using_db(conn)
+        answer_set = await AnswerSet.filter(review_id=review.id).using_db(conn).first()
         merged = dict(answer_set.answers) if answer_set else {}
         for key, value in answers.items():
             if value is None:
@@ -166,7 +168,9 @@ async def submit(*, session: VendorSession) -> Review:
     given = answer_set.answers if answer_set else {}
     errors = form.validate_answers(given, complete=True)
     if errors:
-        raise ValidationFailed("the questionnaire is not complete / 未回答の質問があります", fields=errors)
+        raise ValidationFailed(
+            "the questionnaire is not complete / 未回答の質問があります", fields=errors
+        )
     now = datetime.now(UTC)
     async with transaction() as conn:
         await transition(

@@ -33,7 +33,9 @@ async def override_verdict(
 ) -> Verdict:
     review = await get_review(principal, review_id)
     if review.status != ReviewStatus.evaluated:
-        raise Conflict(f"verdicts can be overridden only before the decision (now '{review.status}')")
+        raise Conflict(
+            f"verdicts can be overridden only before the decision (now '{review.status}')"
+        )
     verdict = await Verdict.get_or_none(review_id=review.id, requirement_id=requirement_id)
     if verdict is None:
         raise NotFound("no such verdict")
@@ -44,7 +46,12 @@ async def override_verdict(
         verdict.overridden_at = datetime.now(UTC)
         await verdict.save(
             using_db=conn,
-            update_fields=["override_outcome", "override_reason", "overridden_by_id", "overridden_at"],
+            update_fields=[
+                "override_outcome",
+                "override_reason",
+                "overridden_by_id",
+                "overridden_at",
+            ],
         )
         await record(
             conn,

@@ -46,20 +46,28 @@ def verdict_out(verdict: Verdict) -> VerdictOut:
         profile_id=verdict.profile_id,
         profile_version=verdict.profile_version,
         override_reason=verdict.override_reason,
-        overridden_by_id=verdict.overridden_by_id,  # type: ignore[arg-type]
+        overridden_by_id=verdict.overridden_by_id,
         overridden_at=verdict.overridden_at,
     )
 
 
-@endpoint("POST", "/api/engagements/{engagement_id}/reviews",
-          summary="Open a review round / 審査ラウンドを開始", tag=TAG, status=201,
-          roles={Role.procurement})
+@endpoint(
+    "POST",
+    "/api/engagements/{engagement_id}/reviews",
+    summary="Open a review round / 審査ラウンドを開始",
+    tag=TAG,
+    status=201,
+    roles={Role.procurement},
+)
 async def open_review(principal: Principal, engagement_id: UUID) -> ReviewOut:
-    return review_out(await service.open_review(principal=principal, engagement_id=str(engagement_id)))
+    return review_out(
+        await service.open_review(principal=principal, engagement_id=str(engagement_id))
+    )
 
 
-@endpoint("GET", "/api/engagements/{engagement_id}/reviews", summary="Rounds of an engagement",
-          tag=TAG)
+@endpoint(
+    "GET", "/api/engagements/{engagement_id}/reviews", summary="Rounds of an engagement", tag=TAG
+)
 async def list_reviews(principal: Principal, engagement_id: UUID) -> list[ReviewOut]:
     return [review_out(r) for r in await service.list_reviews(principal, str(engagement_id))]
 
@@ -69,17 +77,25 @@ async def get_review(principal: Principal, review_id: UUID) -> ReviewOut:
     return review_out(await service.get_review(principal, str(review_id)))
 
 
-@endpoint("GET", "/api/reviews/{review_id}/verdicts",
-          summary="Automatic verdicts with their policy clauses / 自動判定結果", tag=TAG)
+@endpoint(
+    "GET",
+    "/api/reviews/{review_id}/verdicts",
+    summary="Automatic verdicts with their policy clauses / 自動判定結果",
+    tag=TAG,
+)
 async def list_verdicts(principal: Principal, review_id: UUID) -> list[VerdictOut]:
     review = await service.get_review(principal, str(review_id))
     verdicts = await Verdict.filter(review_id=review.id).order_by("requirement_id")
     return [verdict_out(v) for v in verdicts]
 
 
-@endpoint("POST", "/api/reviews/{review_id}/verdicts/{requirement_id}/override",
-          summary="Override a verdict with a reason / 判定の上書き", tag=TAG,
-          roles={Role.security})
+@endpoint(
+    "POST",
+    "/api/reviews/{review_id}/verdicts/{requirement_id}/override",
+    summary="Override a verdict with a reason / 判定の上書き",
+    tag=TAG,
+    roles={Role.security},
+)
 async def override_verdict(
     principal: Principal, review_id: UUID, requirement_id: str, body: OverrideCreate
 ) -> VerdictOut:
@@ -93,9 +109,13 @@ async def override_verdict(
     return verdict_out(verdict)
 
 
-@endpoint("POST", "/api/reviews/{review_id}/decision",
-          summary="Approve, approve with conditions, or reject / 審査結果の決定", tag=TAG,
-          roles=DECIDERS)
+@endpoint(
+    "POST",
+    "/api/reviews/{review_id}/decision",
+    summary="Approve, approve with conditions, or reject / 審査結果の決定",
+    tag=TAG,
+    roles=DECIDERS,
+)
 async def decide(principal: Principal, review_id: UUID, body: DecisionCreate) -> ReviewOut:
     review = await decisions.decide(
         principal=principal,
@@ -107,8 +127,12 @@ async def decide(principal: Principal, review_id: UUID, body: DecisionCreate) ->
     return review_out(review)
 
 
-@endpoint("GET", "/api/reviews/{review_id}/timeline",
-          summary="Every change to the review: who, when / 審査の経過", tag=TAG)
+@endpoint(
+    "GET",
+    "/api/reviews/{review_id}/timeline",
+    summary="Every change to the review: who, when / 審査の経過",
+    tag=TAG,
+)
 async def get_timeline(principal: Principal, review_id: UUID) -> list[TimelineEntry]:
     events = await service.timeline(principal, str(review_id))
     return [TimelineEntry.model_validate(e, from_attributes=True) for e in events]

@@ -29,7 +29,7 @@ class Review(Model):
     profile_id = fields.CharField(max_length=100)
     profile_version = fields.IntField(null=True)
     decision_reason = fields.TextField(default="")
-    conditions: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    conditions: list[str] = fields.JSONField(default=list)
     decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="decisions", null=True, on_delete=fields.RESTRICT
     )

@@ -18,8 +18,14 @@ def vendor_out(vendor: Vendor) -> VendorOut:
     return VendorOut.model_validate(vendor, from_attributes=True)
 
 
-@endpoint("POST", "/api/vendors", summary="Register a vendor / 事業者を登録", tag=TAG,
-          status=201, roles={Role.procurement})
+@endpoint(
+    "POST",
+    "/api/vendors",
+    summary="Register a vendor / 事業者を登録",
+    tag=TAG,
+    status=201,
+    roles={Role.procurement},
+)
 async def create_vendor(principal: Principal, body: VendorCreate) -> VendorOut:
     return vendor_out(await service.create_vendor(principal=principal, data=body))
 

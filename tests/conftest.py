@@ -1,0 +1,92 @@
+"""Test set-up: a fresh database migrated with the real migrations, and the app over HTTP.
+
+SQLite (a temp file) by default; PostgreSQL when VETTING_TEST_DATABASE_URL is set. Every response
+the client sees is checked against the OpenAPI document (see openapi_check.py).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+_TMP = Path(tempfile.mkdtemp(prefix="vetting-test-"))
+DATABASE_URL = os.environ.get("VETTING_TEST_DATABASE_URL") or f"sqlite://{_TMP / 'test.sqlite3'}"
+# Settings are read once; set them before any service module is imported.
+os.environ["VETTING_DATABASE_URL"] = DATABASE_URL
+os.environ.pop("VETTING_BROKER_URL", None)
+os.environ["VETTING_PUBLIC_BASE_URL"] = "http://testserver"
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+import pytest_asyncio  # noqa: E402
+
+from tests.factories import Org, new_org  # noqa: E402
+from tests.openapi_check import OpenApiChecker  # noqa: E402
+
+
+async def reset_database(url: str) -> None:
+    if url.startswith(("postgres://", "postgresql://")):
+        import asyncpg
+
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await conn.close()
+    elif url.startswith("sqlite://"):
+        Path(url.removeprefix("sqlite://")).unlink(missing_ok=True)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def app() -> AsyncIterator[object]:
+    from service.accounts.service import bootstrap_operator
+    from service.app import create_app
+    from service.db import close_db, init_db, migrate_db
+
+    await reset_database(DATABASE_URL)
+    await migrate_db()
+    await init_db()
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        yield app
+    await close_db()
+    _ = bootstrap_operator  # imported for the operator fixture below
+
+
+@pytest_asyncio.fixture(scope="session")
+async def checker() -> OpenApiChecker:
+    from service.openapi import build_openapi
+
+    return OpenApiChecker(build_openapi())
+
+
+@pytest_asyncio.fixture(scope="session")
+async def client(app: object, checker: OpenApiChecker) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://testserver",
+        event_hooks={"response": [checker.check_response]},
+    ) as client:
+        yield client
+
+
+@pytest_asyncio.fixture(scope="session")
+async def operator_token(app: object) -> str:
+    from service.accounts.service import bootstrap_operator
+
+    bootstrap = await bootstrap_operator()
+    assert bootstrap is not None, "the test database must start empty"
+    return bootstrap.secret
+
+
+@pytest_asyncio.fixture
+async def org(client: httpx.AsyncClient, operator_token: str) -> Org:
+    return await new_org(client, operator_token)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

@@ -1,0 +1,156 @@
+"""Plain async factory functions that build test data over the real HTTP API."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+ROLES = ["admin", "procurement", "security", "approver", "legal", "auditor"]
+# Real, valid 法人番号 (check digit included); numbers are only checked for form here.
+CORPORATE_NUMBERS = ["1180301018771", "7000012050002", "5010401067252"]
+_counter = itertools.count(1)
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def good_answers() -> dict[str, Any]:
+    return dict(json.loads((EXAMPLES / "cloud-service-answers.json").read_text())["answers"])
+
+
+def weak_answers() -> dict[str, Any]:
+    return dict(json.loads((EXAMPLES / "cloud-service-answers-weak.json").read_text())["answers"])
+
+
+@dataclass
+class Org:
+    id: str
+    tokens: dict[str, str]
+    user_ids: dict[str, str] = field(default_factory=dict)
+
+    def h(self, role: str) -> dict[str, str]:
+        return auth(self.tokens[role])
+
+
+async def new_org(client: httpx.AsyncClient, operator_token: str, **settings: Any) -> Org:
+    """An organization with one user and token per role."""
+    n = next(_counter)
+    body = {"name": f"テスト市{n}", "jurisdiction_court": "熊本地方裁判所", **settings}
+    response = await client.post("/api/organizations", json=body, headers=auth(operator_token))
+    assert response.status_code == 201, response.text
+    org_id = response.json()["id"]
+    admin = await client.post(
+        f"/api/organizations/{org_id}/users",
+        json={"name": "管理者", "email": f"admin{n}@example.jp", "roles": ["admin"]},
+        headers=auth(operator_token),
+    )
+    assert admin.status_code == 201, admin.text
+    admin_token = await _token(client, operator_token, admin.json()["id"])
+    org = Org(id=org_id, tokens={"admin": admin_token}, user_ids={"admin": admin.json()["id"]})
+    for role in ROLES[1:]:
+        user = await client.post(
+            f"/api/organizations/{org_id}/users",
+            json={"name": f"{role}担当", "email": f"{role}{n}@example.jp", "roles": [role]},
+            headers=auth(admin_token),
+        )
+        assert user.status_code == 201, user.text
+        org.user_ids[role] = user.json()["id"]
+        org.tokens[role] = await _token(client, admin_token, user.json()["id"])
+    return org
+
+
+async def _token(client: httpx.AsyncClient, issuer_token: str, user_id: str) -> str:
+    response = await client.post(
+        f"/api/users/{user_id}/tokens", json={"name": "test"}, headers=auth(issuer_token)
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["token"])
+
+
+async def new_vendor(client: httpx.AsyncClient, org: Org, **overrides: Any) -> dict[str, Any]:
+    n = next(_counter)
+    body = {
+        "name": f"株式会社テストクラウド{n}",
+        "corporate_number": CORPORATE_NUMBERS[n % len(CORPORATE_NUMBERS)],
+        "address": "東京都千代田区霞が関1-1-1",
+        **overrides,
+    }
+    response = await client.post("/api/vendors", json=body, headers=org.h("procurement"))
+    if response.status_code == 409:  # the same number again in this organization
+        listing = await client.get("/api/vendors", headers=org.h("procurement"))
+        return next(v for v in listing.json() if v["corporate_number"] == body["corporate_number"])
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def engagement_body(vendor_id: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "vendor_id": vendor_id,
+        "kind": "cloud",
+        "service_name": "電子申請クラウド",
+        "purpose": "住民からの電子申請の受付と審査",
+        "confidentiality": 2,
+        "integrity": 2,
+        "availability": 1,
+        "personal_data": True,
+        "my_number": False,
+        "network_segment": "lgwan",
+        "subcontracting": True,
+        "start_date": "2027-04-01",
+        "term_months": 36,
+        **overrides,
+    }
+
+
+async def new_engagement(client: httpx.AsyncClient, org: Org, **overrides: Any) -> dict[str, Any]:
+    vendor = await new_vendor(client, org)
+    response = await client.post(
+        "/api/engagements",
+        json=engagement_body(vendor["id"], **overrides),
+        headers=org.h("procurement"),
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def invited_review(
+    client: httpx.AsyncClient, org: Org, **overrides: Any
+) -> tuple[dict[str, Any], str]:
+    """An open review round with its vendor link (the review, the link's token)."""
+    engagement = await new_engagement(client, org, **overrides)
+    review = await client.post(
+        f"/api/engagements/{engagement['id']}/reviews", headers=org.h("procurement")
+    )
+    assert review.status_code == 201, review.text
+    invitation = await client.post(
+        f"/api/reviews/{review.json()['id']}/invitations", json={}, headers=org.h("procurement")
+    )
+    assert invitation.status_code == 201, invitation.text
+    token = invitation.json()["url"].rsplit("/", 1)[1]
+    return dict(review.json()), token
+
+
+async def evaluated_review(
+    client: httpx.AsyncClient, org: Org, answers: dict[str, Any] | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """A review whose vendor answered and submitted, with its checks run."""
+    from workers import runtime
+
+    review, token = await invited_review(client, org, **overrides)
+    saved = await client.patch(
+        f"/api/vendor/{token}/answers", json={"answers": answers or good_answers()}
+    )
+    assert saved.status_code == 200, saved.text
+    submitted = await client.post(f"/api/vendor/{token}/submit")
+    assert submitted.status_code == 200, submitted.text
+    await runtime.wait_idle()
+    refreshed = await client.get(f"/api/reviews/{review['id']}", headers=org.h("security"))
+    assert refreshed.json()["status"] == "evaluated", refreshed.text
+    return dict(refreshed.json())
