@@ -54,7 +54,8 @@ def ensure_sqlite_folder(settings: Settings) -> None:
 async def init_db(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     ensure_sqlite_folder(settings)
-    await Tortoise.init(config=tortoise_config(settings))
+    # Global fallback: request handlers run in other tasks than the lifespan that called init.
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 
 
 async def migrate_db(settings: Settings | None = None) -> None:

@@ -74,6 +74,9 @@ def endpoint(
         body_model = hints.get("body")
         names_in_path = re.findall(r"\{(\w+)\}", path)
         path_params = {name: hints[name] for name in names_in_path}
+        returns = hints.get("return")
+        if returns is type(None):  # get_type_hints turns `-> None` into NoneType
+            returns = None
         REGISTRY.append(
             Endpoint(
                 method=method,
@@ -86,7 +89,7 @@ def endpoint(
                 roles=frozenset(roles) if roles is not None else None,
                 body_model=body_model,
                 path_params=path_params,
-                returns=hints.get("return"),
+                returns=returns,
             )
         )
         return handler
@@ -128,8 +131,10 @@ def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
+        # A rule over the whole body (e.g. tos_cloud only with 機密性1) names no field: say it.
+        rules = [e["msg"].removeprefix("Value error, ") for e in exc.errors() if not e["loc"]]
         raise ValidationFailed(
-            "the body does not fit the schema", fields=_field_errors(exc)
+            "; ".join(rules) or "the body does not fit the schema", fields=_field_errors(exc)
         ) from None
 
 

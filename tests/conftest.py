@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="vetting-test-"))
-DATABASE_URL = os.environ.get("VETTING_TEST_DATABASE_URL") or f"sqlite://{_TMP / 'test.sqlite3'}"
+_SERVER_URL = os.environ.get("VETTING_TEST_DATABASE_URL")
+_SESSION_DB = f"vetting_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+if _SERVER_URL:
+    # Each session gets its own database on that server, dropped at the end, so parallel runs
+    # never meet.
+    DATABASE_URL = _SERVER_URL.rsplit("/", 1)[0] + "/" + _SESSION_DB
+else:
+    DATABASE_URL = f"sqlite://{_TMP / 'test.sqlite3'}"
 # Settings are read once; set them before any service module is imported.
 os.environ["VETTING_DATABASE_URL"] = DATABASE_URL
 os.environ.pop("VETTING_BROKER_URL", None)
@@ -26,33 +34,30 @@ from tests.factories import Org, new_org  # noqa: E402
 from tests.openapi_check import OpenApiChecker  # noqa: E402
 
 
-async def reset_database(url: str) -> None:
-    if url.startswith(("postgres://", "postgresql://")):
-        import asyncpg
+async def _admin(statement: str) -> None:
+    import asyncpg
 
-        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-        try:
-            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        finally:
-            await conn.close()
-    elif url.startswith("sqlite://"):
-        Path(url.removeprefix("sqlite://")).unlink(missing_ok=True)
+    assert _SERVER_URL is not None
+    conn = await asyncpg.connect(_SERVER_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
 
 
 @pytest_asyncio.fixture(scope="session")
 async def app() -> AsyncIterator[object]:
-    from service.accounts.service import bootstrap_operator
     from service.app import create_app
-    from service.db import close_db, init_db, migrate_db
+    from service.db import migrate_db
 
-    await reset_database(DATABASE_URL)
+    if _SERVER_URL:
+        await _admin(f'CREATE DATABASE "{_SESSION_DB}"')
     await migrate_db()
-    await init_db()
     app = create_app()
     async with app.router.lifespan_context(app):
         yield app
-    await close_db()
-    _ = bootstrap_operator  # imported for the operator fixture below
+    if _SERVER_URL:
+        await _admin(f'DROP DATABASE IF EXISTS "{_SESSION_DB}" WITH (FORCE)')
 
 
 @pytest_asyncio.fixture(scope="session")

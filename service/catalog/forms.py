@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from enum import StrEnum
@@ -92,6 +93,8 @@ class Question(BaseModel):
             case QuestionType.number:
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     return "must be a number"
+                if not math.isfinite(value):  # JSON parsers here accept NaN and Infinity
+                    return "must be a finite number"
                 if self.min is not None and value < self.min:
                     return f"must be at least {self.min:g}"
                 if self.max is not None and value > self.max:

@@ -48,11 +48,22 @@ class Catalog:
         return max(candidates, key=lambda t: (t.id, t.version), default=None)
 
 
-def _describe(exc: ValidationError) -> tuple[str | None, str]:
+def _describe(exc: ValidationError, raw: Any) -> tuple[str | None, str]:
     error = exc.errors()[0]
-    location = ".".join(str(part) for part in error["loc"]) or None
+    # Name list entries by their id where they have one: requirements[CLD2-BLD-01].check.
+    location = ""
+    node: Any = raw
+    for part in error["loc"]:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            label = item.get("id") if isinstance(item, dict) else None
+            location += f"[{label if isinstance(label, str | int) else part}]"
+            node = item
+        else:
+            location += f".{part}" if location else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
     message = error["msg"].removeprefix("Value error, ")
-    return location, message
+    return location or None, message
 
 
 def _load_folder(folder: Path, model: type[M], root: Path) -> list[tuple[str, M]]:
@@ -68,7 +79,7 @@ def _load_folder(folder: Path, model: type[M], root: Path) -> list[tuple[str, M]
         try:
             loaded.append((name, model.model_validate(raw)))
         except ValidationError as exc:
-            location, message = _describe(exc)
+            location, message = _describe(exc, raw)
             raise CatalogError(name, location, message) from None
     return loaded
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from service.reviews.decisions import add_months
 
@@ -40,7 +40,11 @@ class ContractFacts:
 def contract_values(facts: ContractFacts) -> dict[str, str]:
     """Every KNOWN_VARIABLE; an empty string means the value is missing (never rendered)."""
     strict = facts.confidentiality == 3 or facts.my_number
+    # The term ends the day before the same date `term_months` later; when the last month has
+    # no such date (1/31 + 1 month), it ends on that month's last day (民法143条2項).
     end_date = add_months(facts.start_date, facts.term_months)
+    if end_date.day == facts.start_date.day:
+        end_date -= timedelta(days=1)
     monthly = facts.kind in ("cloud", "outsourcing") and facts.confidentiality >= 2
     return {
         "organization.name": facts.organization_name,
@@ -52,8 +56,7 @@ def contract_values(facts: ContractFacts) -> dict[str, str]:
         "engagement.service_name": facts.service_name,
         "engagement.purpose": facts.purpose,
         "engagement.start_date": wareki(facts.start_date),
-        # The term ends the day before the same date `term_months` later.
-        "engagement.end_date": wareki(date.fromordinal(end_date.toordinal() - 1)),
+        "engagement.end_date": wareki(end_date),
         "terms.incident_first_report_hours": "1" if strict else "24",
         "terms.incident_detail_report_days": "7",
         "terms.data_location": "日本国内",

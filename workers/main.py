@@ -1,0 +1,35 @@
+"""Entry point of worker processes: `dramatiq workers.main` (broker from VETTING_BROKER_URL).
+
+Async actors run on dramatiq's event-loop thread, so the database is opened on that loop when the
+worker boots and closed when it stops.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.middleware import Middleware
+
+from service.catalog.loader import install_catalog, load_catalog
+from service.db import close_db, init_db
+from workers import actors
+from workers.broker import broker
+
+
+class DatabaseLifecycle(Middleware):  # type: ignore[misc]
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+        install_catalog(load_catalog())  # a broken data file stops the worker here
+        loop_thread = get_event_loop_thread()
+        assert loop_thread is not None, "the AsyncIO middleware must come first"
+        loop_thread.run_coroutine(init_db())
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+        loop_thread = get_event_loop_thread()
+        if loop_thread is not None:
+            loop_thread.run_coroutine(close_db())
+
+
+broker.add_middleware(DatabaseLifecycle())
+__all__ = ["actors", "broker"]
