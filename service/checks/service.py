@@ -8,7 +8,7 @@ from collections import Counter
 from service.accounts.models import Organization
 from service.audit.service import SYSTEM
 from service.catalog.loader import current_catalog
-from service.checks.evaluate import evaluate_requirement
+from service.checks.evaluate import evaluate_profile
 from service.checks.models import Outcome, Verdict
 from service.engagements.models import Engagement
 from service.engagements.service import engagement_facts
@@ -34,7 +34,7 @@ async def evaluate_review(review_id: str) -> bool:
     engagement = await Engagement.get(id=review.engagement_id)
     answer_set = await AnswerSet.get(review_id=review.id)
     facts = engagement_facts(engagement)
-    findings = [evaluate_requirement(r, facts, answer_set.answers) for r in profile.requirements]
+    findings = evaluate_profile(profile.requirements, facts, answer_set.answers)
 
     async with transaction() as conn:
         await Verdict.filter(review_id=review.id).using_db(conn).delete()
