@@ -98,7 +98,7 @@ async def open_link(secret: str) -> VendorSession:
     if invitation is None:
         raise NotFound("this link is not valid / このリンクは無効です")
     if invitation.revoked_at is not None or invitation.expires_at <= datetime.now(UTC):
-        raise Gone(str(invitation.review_id) + 
+        raise Gone(
             "this link has expired or was withdrawn / このリンクは期限切れか無効化されています"
         )
     review = await Review.get(id=invitation.review_id)
