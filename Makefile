@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-dev check migrations
+.PHONY: run test install install-dev system-deps check migrations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,14 @@ install-dev: $(BIN)/python
 run: install
 	$(BIN)/vetting serve
 
+## system-deps: LibreOffice (opens generated contracts in tests) and a Japanese font, from Debian
+system-deps:
+	@command -v soffice >/dev/null && command -v pdftotext >/dev/null \
+	  && fc-list | grep -qi ipaex \
+	  || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	       $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends \
+	         libreoffice-writer-nogui poppler-utils fonts-ipaexfont-mincho; }
+
 ## check: lint, format check, strict typing
 check:
 	$(BIN)/ruff check .
@@ -26,7 +34,7 @@ check:
 	$(BIN)/mypy
 
 ## test: install with dev tools, then lint, type-check and run the whole suite
-test: install-dev check
+test: install-dev system-deps check
 	$(BIN)/pytest
 
 ## migrations: write a new migration after changing models

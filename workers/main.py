@@ -18,7 +18,7 @@ from workers import actors
 from workers.broker import broker
 
 
-class DatabaseLifecycle(Middleware):  # type: ignore[misc]
+class DatabaseLifecycle(Middleware):
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
         install_catalog(load_catalog())  # a broken data file stops the worker here
         loop_thread = get_event_loop_thread()

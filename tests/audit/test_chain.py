@@ -1,4 +1,4 @@
-"""The audit trail is hash-chained: altering a stored event is reported by `vetting audit verify`."""
+"""The audit trail is hash-chained: `vetting audit verify` reports an altered or removed event."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ VETTING = str(Path(sys.executable).with_name("vetting"))
 
 
 def verify_cli(organization_id: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: ASYNC221 (a short CLI run the test waits for on purpose)
+    return subprocess.run(
         [VETTING, "audit", "verify", "--org", organization_id],
         capture_output=True,
         text=True,

@@ -8,7 +8,7 @@ import pytest
 
 from service.catalog.loader import load_catalog
 from service.catalog.policies import PolicyProfile, Requirement
-from service.checks.evaluate import Finding, evaluate_requirement
+from service.checks.evaluate import Finding, evaluate_profile, evaluate_requirement
 from service.checks.models import Outcome
 from tests.factories import good_answers, weak_answers
 
@@ -46,7 +46,9 @@ def evaluate_all(
     return {r.id: evaluate_requirement(r, facts, answers) for r in profile.requirements}
 
 
-def custom(check: str, applies_if: str = "true", answers: frozenset[str] | None = None) -> Requirement:
+def custom(
+    check: str, applies_if: str = "true", answers: frozenset[str] | None = None
+) -> Requirement:
     requirement = Requirement.model_validate(
         {
             "id": "TEST-01",
@@ -157,7 +159,9 @@ def test_a_missing_answer_never_passes(profile: PolicyProfile) -> None:
         del answers[question_id]
         findings = evaluate_all(profile, engagement(), answers)
         reading = [
-            f for f in findings.values() if question_id in f.inputs and f.outcome != "not_applicable"
+            f
+            for f in findings.values()
+            if question_id in f.inputs and f.outcome != "not_applicable"
         ]
         assert reading, question_id
         for finding in reading:
@@ -255,3 +259,19 @@ def test_an_applies_if_that_cannot_run_needs_review() -> None:
     assert finding.outcome == Outcome.needs_review
     assert finding.reason["en"].startswith("Could not evaluate whether this applies")
     assert finding.inputs == {}
+
+
+@pytest.mark.parametrize(
+    "answers", [good_answers(), weak_answers(), {}], ids=["good", "weak", "none"]
+)
+def test_evaluate_profile_gives_the_findings_one_by_one_evaluation_gives(
+    profile: PolicyProfile, answers: dict[str, Any]
+) -> None:
+    facts = engagement(confidentiality=3)
+    together = evaluate_profile(profile.requirements, facts, answers)
+    assert together == [evaluate_requirement(r, facts, answers) for r in profile.requirements]
+    if not answers:
+        # Nothing answered: nothing passes; only the check guarded by has() can fail outright.
+        assert Outcome.passed not in {f.outcome for f in together}
+        failed = [f.requirement_id for f in together if f.outcome == Outcome.failed]
+        assert failed == ["CLD2-SEL-14"]

@@ -44,7 +44,9 @@ def engagement_of(facts: ContractFacts, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def shipped_contract(conditions: list[str] | None = None, **fact_overrides: Any) -> ResolvedContract:
+def shipped_contract(
+    conditions: list[str] | None = None, **fact_overrides: Any
+) -> ResolvedContract:
     facts = replace(FACTS, **fact_overrides)
     template = load_catalog().latest_template_for_kind(facts.kind)
     assert template is not None

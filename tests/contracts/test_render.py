@@ -27,7 +27,10 @@ def contract(**overrides: Any) -> ResolvedContract:
         "party_a": "テスト市",
         "party_b": "株式会社みなとクラウドサービス",
         "party_b_address": "東京都千代田区霞が関1-1-1",
-        "preamble": "テスト市（以下「甲」という。）と株式会社みなとクラウドサービス（以下「乙」という。）は、次のとおり合意する。",
+        "preamble": (
+            "テスト市（以下「甲」という。）と株式会社みなとクラウドサービス（以下「乙」という。）"
+            "は、次のとおり合意する。"
+        ),
         "articles": [
             Article(
                 clause_id="K01",

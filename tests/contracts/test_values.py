@@ -93,8 +93,9 @@ def test_end_date_when_the_last_month_is_shorter(
 
 
 def test_availability_target_and_report_interval_follow_the_engagement() -> None:
-    assert contract_values(replace(FACTS, availability=1))["terms.availability_target_pct"] == "99.5"
-    assert contract_values(replace(FACTS, availability=2))["terms.availability_target_pct"] == "99.9"
+    target = "terms.availability_target_pct"
+    assert contract_values(replace(FACTS, availability=1))[target] == "99.5"
+    assert contract_values(replace(FACTS, availability=2))[target] == "99.9"
     monthly = contract_values(replace(FACTS, confidentiality=2))
     assert monthly["terms.periodic_report_interval"] == "毎月"
     quarterly = contract_values(replace(FACTS, confidentiality=1, kind="tos_cloud"))
