@@ -23,6 +23,21 @@ class QuestionType(StrEnum):
     number = "number"
     date = "date"
     text = "text"
+    file = "file"  # evidence uploads; the answer is the list of evidence ids
+    rows = "rows"  # a repeating table, e.g. subcontractors: name, country, role
+
+
+EVIDENCE_KINDS = ("pdf", "png", "jpeg", "xlsx", "docx")
+_EVIDENCE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_COLUMN_TYPES = frozenset(
+    {
+        QuestionType.yes_no,
+        QuestionType.single_choice,
+        QuestionType.number,
+        QuestionType.date,
+        QuestionType.text,
+    }
+)
 
 
 class Choice(BaseModel):
@@ -46,6 +61,11 @@ class Question(BaseModel):
     min: float | None = None
     max: float | None = None
     max_length: int = Field(default=2000, ge=1, le=100_000)
+    accept: list[str] = Field(default_factory=lambda: list(EVIDENCE_KINDS))  # file only
+    max_files: int = Field(default=5, ge=1, le=50)  # file only
+    columns: list[Question] = Field(default_factory=list)  # rows only
+    min_rows: int = Field(default=0, ge=0)  # rows only
+    max_rows: int = Field(default=100, ge=1, le=1000)  # rows only
 
     _required_expr: Expression | None = PrivateAttr(default=None)
     _visible_expr: Expression | None = PrivateAttr(default=None)
@@ -64,6 +84,28 @@ class Question(BaseModel):
             self.min is not None or self.max is not None or self.unit is not None
         ):
             raise ValueError(f"question '{self.id}': min, max and unit are for numbers only")
+        unknown_kinds = sorted(set(self.accept) - set(EVIDENCE_KINDS))
+        if unknown_kinds:
+            raise ValueError(f"question '{self.id}': unknown file kind(s) {unknown_kinds}")
+        if self.type == QuestionType.rows:
+            if not self.columns:
+                raise ValueError(f"question '{self.id}': rows needs columns")
+            if self.min_rows > self.max_rows:
+                raise ValueError(f"question '{self.id}': min_rows is over max_rows")
+            ids = [c.id for c in self.columns]
+            if len(ids) != len(set(ids)):
+                raise ValueError(f"question '{self.id}': duplicate column id")
+            for column in self.columns:
+                if column.type not in _COLUMN_TYPES:
+                    raise ValueError(
+                        f"question '{self.id}': column '{column.id}' cannot be {column.type.value}"
+                    )
+                if not isinstance(column.required, bool) or column.visible_if:
+                    raise ValueError(
+                        f"question '{self.id}': column '{column.id}' takes no conditions"
+                    )
+        elif self.columns:
+            raise ValueError(f"question '{self.id}': only rows questions take columns")
         return self
 
     def is_visible(self, answers: dict[str, Any]) -> bool:
@@ -114,6 +156,35 @@ class Question(BaseModel):
                 if len(value) > self.max_length:
                     return f"must be at most {self.max_length} characters"
                 return None
+            case QuestionType.file:
+                ok = isinstance(value, list) and all(
+                    isinstance(v, str) and _EVIDENCE_ID.match(v) for v in value
+                )
+                if not ok or len(set(value)) != len(value):
+                    return "must be a list of distinct evidence ids"
+                if len(value) > self.max_files:
+                    return f"must hold at most {self.max_files} files"
+                return None
+            case QuestionType.rows:
+                return self._check_rows(value)
+
+    def _check_rows(self, value: Any) -> str | None:
+        if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+            return "must be a list of rows (objects keyed by column id)"
+        if not self.min_rows <= len(value) <= self.max_rows:
+            return f"must have {self.min_rows} to {self.max_rows} rows"
+        columns = {c.id: c for c in self.columns}
+        for number, row in enumerate(value, start=1):
+            for key, cell in row.items():
+                column = columns.get(key)
+                if column is None:
+                    return f"row {number}: unknown column '{key}'"
+                if cell is not None and (reason := column.check_value(cell)):
+                    return f"row {number}, {key}: {reason}"
+            for column in self.columns:
+                if column.required is True and row.get(column.id) is None:
+                    return f"row {number}, {column.id}: required"
+        return None
 
 
 def _truthy(expression: Expression, answers: dict[str, Any]) -> bool:
@@ -187,3 +258,6 @@ class Form(BaseModel):
         """Drop answers to questions that the other answers hide (and empty ones)."""
         given = {k: v for k, v in answers.items() if v is not None}
         return {q.id: given[q.id] for q in self.questions if q.id in given and q.is_visible(given)}
+
+
+Question.model_rebuild()
