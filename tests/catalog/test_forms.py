@@ -240,6 +240,7 @@ def test_visible_answers_drops_hidden_and_empty_answers(form: Form) -> None:
     }
     visible = form.visible_answers(answers)
     assert "subcontractor_flowdown" not in visible
+    assert "subcontractors" not in visible
     assert "isms_expiry" not in visible
     assert "ismap_registration" not in visible
     assert visible["subcontracting_planned"] is False
@@ -247,7 +248,8 @@ def test_visible_answers_drops_hidden_and_empty_answers(form: Form) -> None:
     expected = {
         k: v
         for k, v in answers.items()
-        if k not in ("subcontractor_flowdown", "isms_expiry", "ismap_registration")
+        if k
+        not in ("subcontractor_flowdown", "subcontractors", "isms_expiry", "ismap_registration")
     }
     assert visible == expected
     # In form order, whatever order they came in.
