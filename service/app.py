@@ -21,7 +21,9 @@ from service.contracts import endpoints as _contracts  # noqa: F401
 from service.db import close_db, init_db
 from service.engagements import endpoints as _engagements  # noqa: F401
 from service.errors import AppError
+from service.evidence import endpoints as _evidence  # noqa: F401
 from service.openapi import build_openapi
+from service.portal.routes import portal_mount
 from service.questionnaire import endpoints as _questionnaire  # noqa: F401
 from service.reviews import endpoints as _reviews  # noqa: F401
 from service.routing import REGISTRY, build_route, error_response
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/openapi.json", openapi_json, include_in_schema=False),
         Route("/healthz", healthz, include_in_schema=False),
         *(build_route(spec) for spec in REGISTRY),
+        portal_mount(),  # the vendor portal (HTML), /v/...
     ]
     return Starlette(
         routes=routes,

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     api_token_ttl_days: int = Field(default=365, ge=1, le=3650)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
+    # Vendor portal: evidence uploads and the session a link is exchanged for.
+    evidence_dir: Path = PROJECT_ROOT / "var" / "evidence"  # never under a served folder
+    upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    upload_max_unzipped_bytes: int = Field(default=200 * 1024 * 1024, ge=1024 * 1024)
+    portal_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+
     forms_dir: Path = PROJECT_ROOT / "forms"
     policies_dir: Path = PROJECT_ROOT / "policies"
     contract_templates_dir: Path = PROJECT_ROOT / "contract_templates"

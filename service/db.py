@@ -17,6 +17,8 @@ MODEL_MODULES = [
     "service.checks.models",
     "service.contracts.models",
     "service.audit.models",
+    "service.evidence.models",
+    "service.portal.models",
 ]
 
 

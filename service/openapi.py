@@ -74,9 +74,8 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
         operation["responses"][status] = {
             "description": "the document",
             "content": {
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
-                    "schema": {"type": "string", "format": "binary"}
-                }
+                media_type: {"schema": {"type": "string", "format": "binary"}}
+                for media_type in spec.download_types
             },
         }
     else:

@@ -26,6 +26,7 @@ from service.config import get_settings
 from service.errors import AppError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 
 Handler = Callable[..., Awaitable[Any]]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Endpoint:
     body_model: type[BaseModel] | None
     path_params: dict[str, type]
     returns: Any  # a type: BaseModel subclass, list[...], Download or None
+    download_types: tuple[str, ...] = (DOCX,)  # the media types a Download may have
 
     @property
     def operation_id(self) -> str:
@@ -68,6 +70,7 @@ def endpoint(
     status: int = 200,
     auth: str = "user",
     roles: frozenset[Role] | set[Role] | None = None,
+    download_types: tuple[str, ...] = (DOCX,),
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler)
@@ -90,6 +93,7 @@ def endpoint(
                 body_model=body_model,
                 path_params=path_params,
                 returns=returns,
+                download_types=download_types,
             )
         )
         return handler
@@ -161,7 +165,7 @@ def _render(returns: Any, result: Any, status: int) -> Response:
         return Response(
             result.content,
             media_type=result.media_type,
-            headers={"Content-Disposition": disposition},
+            headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
         )
     payload = TypeAdapter(returns).dump_json(result)
     return Response(payload, status_code=status, media_type="application/json")

@@ -28,7 +28,50 @@ class InvitationOut(BaseModel):
 
 
 class InvitationCreated(InvitationOut):
-    url: str = Field(description="The vendor's link; shown only in this response. 一度だけ表示。")
+    url: str = Field(
+        description="The vendor's link to the portal (a browser page); shown only in this "
+        "response. 事業者向けリンク（一度だけ表示）。"
+    )
+    api_url: str = Field(description="The same link for the JSON API (/api/vendor/{token}).")
+
+
+class InvitationResend(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    expires_in_days: int | None = Field(default=None, ge=1, le=365)
+
+
+class ClarificationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    question_ids: list[str] = Field(min_length=1, max_length=500)
+    message: str = Field(min_length=1, max_length=4000, description="shown to the vendor")
+
+
+class ClarificationOut(BaseModel):
+    id: UUID
+    review_id: UUID
+    question_ids: list[str]
+    message: str
+    requested_by_id: UUID
+    requested_at: datetime
+    answered_at: datetime | None
+
+
+class VendorClarification(BaseModel):
+    """An open request, as the vendor sees it."""
+
+    question_ids: list[str]
+    message: str
+    requested_at: datetime
+
+
+class SubmissionOut(BaseModel):
+    receipt_number: str = Field(description="受付番号")
+    number: int
+    form_id: str
+    form_version: int
+    answers: dict[str, Any]
+    clarification_id: UUID | None
+    submitted_at: datetime
 
 
 class AnswersUpdate(BaseModel):
@@ -49,6 +92,12 @@ class Questionnaire(BaseModel):
     form: Form
     answers: dict[str, Any]
     submitted_at: datetime | None
+    clarification: VendorClarification | None = Field(
+        description="an open clarification request: answer these questions and submit again"
+    )
+    prefilled_from_round: int | None = Field(
+        description="the draft started from this earlier round's answers"
+    )
 
 
 class SubmissionReceipt(BaseModel):

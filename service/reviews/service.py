@@ -111,6 +111,10 @@ async def open_review(*, principal: Principal, engagement_id: str) -> Review:
                 review_id=str(review.id),
                 data={"round": review.round, "form": f"{form.id}@{form.version}"},
             )
+            # Imported here: the questionnaire domain builds on reviews, not the other way.
+            from service.questionnaire.prefill import prefill_from_previous_round
+
+            await prefill_from_previous_round(conn, review=review, form=form, actor=principal.actor)
     except IntegrityError:
         raise Conflict("another round of this engagement was opened at the same time") from None
     return review

@@ -15,6 +15,9 @@ class ReviewStatus(StrEnum):
     answering = "answering"  # the vendor saved at least one draft
     submitted = "submitted"  # answers locked, automatic checks pending
     evaluated = "evaluated"  # verdicts stored, waiting for the reviewer
+    # The reviewer sent the questionnaire back with questions to clarify; the vendor answers
+    # them and submits again.
+    clarification_requested = "clarification_requested"
     approved = "approved"
     approved_with_conditions = "approved_with_conditions"
     rejected = "rejected"
@@ -26,6 +29,7 @@ class ReviewEvent(StrEnum):
     save_draft = "save_draft"
     submit = "submit"
     evaluate = "evaluate"
+    request_clarification = "request_clarification"
     approve = "approve"
     approve_with_conditions = "approve_with_conditions"
     reject = "reject"
@@ -47,17 +51,22 @@ TRANSITIONS: dict[tuple[ReviewStatus, ReviewEvent], ReviewStatus] = {
     (S.evaluated, E.approve): S.approved,
     (S.evaluated, E.approve_with_conditions): S.approved_with_conditions,
     (S.evaluated, E.reject): S.rejected,
+    (S.evaluated, E.request_clarification): S.clarification_requested,
+    (S.clarification_requested, E.invite): S.clarification_requested,  # a new link, same request
+    (S.clarification_requested, E.save_draft): S.clarification_requested,
+    (S.clarification_requested, E.submit): S.submitted,  # checked again, then back to the reviewer
     (S.open, E.cancel): S.cancelled,
     (S.invited, E.cancel): S.cancelled,
     (S.answering, E.cancel): S.cancelled,
     (S.submitted, E.cancel): S.cancelled,
     (S.evaluated, E.cancel): S.cancelled,
+    (S.clarification_requested, E.cancel): S.cancelled,
 }
 
 FINAL_STATUSES = frozenset({S.approved, S.approved_with_conditions, S.rejected, S.cancelled})
-# The vendor may read the questionnaire in these states, and write it in the last two.
-VENDOR_READABLE = frozenset({S.invited, S.answering, S.submitted, S.evaluated}) | FINAL_STATUSES
-VENDOR_WRITABLE = frozenset({S.invited, S.answering})
+# The vendor may read the questionnaire in these states, and write it in the writable ones.
+VENDOR_WRITABLE = frozenset({S.invited, S.answering, S.clarification_requested})
+VENDOR_READABLE = VENDOR_WRITABLE | {S.submitted, S.evaluated} | FINAL_STATUSES
 
 
 class TransitionNotAllowed(Exception):

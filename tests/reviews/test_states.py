@@ -39,6 +39,11 @@ EXPECTED: dict[tuple[ReviewStatus, ReviewEvent], ReviewStatus] = {
     (S.evaluated, E.approve_with_conditions): S.approved_with_conditions,
     (S.evaluated, E.reject): S.rejected,
     (S.evaluated, E.cancel): S.cancelled,
+    (S.evaluated, E.request_clarification): S.clarification_requested,
+    (S.clarification_requested, E.invite): S.clarification_requested,
+    (S.clarification_requested, E.save_draft): S.clarification_requested,
+    (S.clarification_requested, E.submit): S.submitted,
+    (S.clarification_requested, E.cancel): S.cancelled,
 }
 NOT_ALLOWED = [
     pair for pair in itertools.product(ReviewStatus, ReviewEvent) if pair not in EXPECTED
@@ -69,7 +74,7 @@ def test_every_other_pair_is_refused(pair: tuple[ReviewStatus, ReviewEvent]) -> 
 
 def test_the_refused_pairs_are_most_of_the_grid() -> None:
     assert len(NOT_ALLOWED) == len(ReviewStatus) * len(ReviewEvent) - len(EXPECTED)
-    assert len(NOT_ALLOWED) == 9 * 8 - 17
+    assert len(NOT_ALLOWED) == 10 * 9 - 22
 
 
 def test_final_statuses() -> None:
@@ -91,7 +96,18 @@ def test_final_statuses_allow_nothing(status: ReviewStatus) -> None:
         (S.invited, [E.invite, E.save_draft, E.submit, E.cancel]),
         (S.answering, [E.invite, E.save_draft, E.submit, E.cancel]),
         (S.submitted, [E.evaluate, E.cancel]),
-        (S.evaluated, [E.evaluate, E.approve, E.approve_with_conditions, E.reject, E.cancel]),
+        (
+            S.evaluated,
+            [
+                E.evaluate,
+                E.approve,
+                E.approve_with_conditions,
+                E.reject,
+                E.request_clarification,
+                E.cancel,
+            ],
+        ),
+        (S.clarification_requested, [E.invite, E.save_draft, E.submit, E.cancel]),
     ],
 )
 def test_allowed_events(status: ReviewStatus, events: list[ReviewEvent]) -> None:
@@ -120,11 +136,24 @@ def test_every_status_can_be_reached_from_open() -> None:
     assert reached == set(ReviewStatus)
 
 
-def test_vendor_may_write_only_while_invited_or_answering() -> None:
-    assert {S.invited, S.answering} == VENDOR_WRITABLE
+def test_vendor_may_write_only_while_invited_answering_or_asked_to_clarify() -> None:
+    assert {S.invited, S.answering, S.clarification_requested} == VENDOR_WRITABLE
     assert VENDOR_WRITABLE <= VENDOR_READABLE
     assert S.open not in VENDOR_READABLE
     assert not VENDOR_WRITABLE & FINAL_STATUSES
     # The vendor's own writes are events the writable statuses allow.
     for status in VENDOR_WRITABLE:
         assert {E.save_draft, E.submit} <= set(allowed_events(status))
+
+
+def test_a_clarification_goes_back_to_the_vendor_and_through_the_checks_again() -> None:
+    status = next_status(S.evaluated, E.request_clarification)
+    assert status is S.clarification_requested
+    assert status in VENDOR_WRITABLE
+    status = next_status(next_status(status, E.save_draft), E.submit)
+    assert status is S.submitted
+    assert next_status(status, E.evaluate) is S.evaluated
+    # Only the reviewer's evaluated round can be sent back; a decided one cannot.
+    for source in ReviewStatus:
+        allowed = E.request_clarification in allowed_events(source)
+        assert allowed is (source is S.evaluated)
