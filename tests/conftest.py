@@ -25,6 +25,7 @@ else:
 os.environ["VETTING_DATABASE_URL"] = DATABASE_URL
 os.environ.pop("VETTING_BROKER_URL", None)
 os.environ["VETTING_PUBLIC_BASE_URL"] = "http://testserver"
+os.environ["VETTING_EVIDENCE_DIR"] = str(_TMP / "evidence")
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

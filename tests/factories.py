@@ -154,3 +154,44 @@ async def evaluated_review(
     refreshed = await client.get(f"/api/reviews/{review['id']}", headers=org.h("security"))
     assert refreshed.json()["status"] == "evaluated", refreshed.text
     return dict(refreshed.json())
+
+
+def portal_client(
+    client: httpx.AsyncClient, base_url: str = "http://testserver"
+) -> httpx.AsyncClient:
+    """A browser-like client of the vendor portal (HTML, so not checked against the OpenAPI)."""
+    return httpx.AsyncClient(transport=client._transport, base_url=base_url, follow_redirects=False)
+
+
+async def upload_evidence(
+    client: httpx.AsyncClient,
+    token: str,
+    content: bytes,
+    *,
+    name: str = "ISMS登録証.pdf",
+    question_id: str = "isms_certificate",
+) -> str:
+    """Upload one file through the portal, as a vendor does; returns the new evidence id."""
+    import re
+
+    saved = await client.patch(
+        f"/api/vendor/{token}/answers", json={"answers": {"isms_certified": True}}
+    )
+    assert saved.status_code == 200, saved.text
+    before = set(saved.json()["answers"].get(question_id, []))
+    async with portal_client(client) as vendor:
+        opened = await vendor.get(f"/v/{token}")
+        assert opened.status_code == 303, opened.text
+        page = await vendor.get("/v/s/B")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf, page.text
+        posted = await vendor.post(
+            "/v/s/B",
+            data={"csrf_token": csrf.group(1), "shown": question_id, "action": "save"},
+            files=[(f"file.{question_id}", (name, content, "application/pdf"))],
+        )
+        assert posted.status_code == 303, posted.text
+    after = await client.get(f"/api/vendor/{token}")
+    added = set(after.json()["answers"].get(question_id, [])) - before
+    assert len(added) == 1, after.text
+    return added.pop()

@@ -52,9 +52,10 @@ async def test_one_vetting_end_to_end(client: httpx.AsyncClient, operator_token:
         headers=org.h("procurement"),
     )
     assert invitation.status_code == 201, invitation.text
-    link = invitation.json()["url"]
+    link = invitation.json()["api_url"]
     token = link.rsplit("/", 1)[1]
     assert len(token) >= 40  # vl_ + 43 url-safe characters = 256 bits
+    assert invitation.json()["url"] == f"http://testserver/v/{token}"  # the browser portal
 
     # 5. The vendor, with the link only, reads the questionnaire, saves a draft, then submits.
     vendor_client = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")

@@ -81,7 +81,7 @@ async def read_form(
             params[b"boundary"], csrf_ok, store, file_limit, field_limit
         ).read(request)
     else:
-        raise BadForm("a form post is expected")
+        form = PostedForm()  # not a form at all: it has no token either, refused just below
     if not csrf_ok(form.get(CSRF_FIELD)):
         discard(form)
         raise CsrfRefused("the form's security token is missing or wrong")
@@ -165,6 +165,10 @@ class _MultipartReader:
         if self.fields_seen > MAX_FIELDS:
             raise BadForm("too many fields")
         if self.part_file_name is not None:
+            if not self.csrf_seen:
+                # The token comes first in every form we render; a file before it is refused
+                # before anything is written.
+                raise CsrfRefused("the form's security token must come before any file")
             self.pending.append(("begin", (self.part_name, self.part_file_name)))
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
@@ -195,10 +199,6 @@ class _MultipartReader:
             if kind == "begin":
                 assert isinstance(payload, tuple)
                 name, file_name = payload
-                if not self.csrf_seen:
-                    # The token comes first in every form we render; a file before it is refused
-                    # before anything is written.
-                    raise CsrfRefused("the form's security token must come before any file")
                 if not file_name or not name.startswith(FILE_FIELD_PREFIX):
                     self.current = None  # an empty file input, or not ours: skipped
                     continue

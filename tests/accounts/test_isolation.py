@@ -21,8 +21,11 @@ from tests.factories import (
     auth,
     engagement_body,
     evaluated_review,
+    invited_review,
     new_org,
+    upload_evidence,
 )
+from tests.evidence.samples import pdf_bytes
 
 # A valid body for every route that takes one and has a path parameter: with an invalid body the
 # request would stop at 422 before reaching the ownership check, proving nothing.
@@ -34,6 +37,8 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "update_organization": {"name": "乗っ取られた団体"},
     "create_user": {"name": "侵入者", "email": "intruder@example.jp", "roles": ["admin"]},
     "vendor_save_answers": {"answers": {"legal_name": "株式会社侵入"}},
+    "resend_invitation": {},
+    "request_clarification": {"question_ids": ["admin_mfa"], "message": "他団体からの依頼"},
 }
 HANDLED_SEPARATELY = {"organization_id", "token"}
 PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -147,6 +152,10 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
     verdicts = await client.get(f"/api/reviews/{pending['id']}/verdicts", headers=b.h("security"))
     assert verdicts.status_code == 200 and verdicts.json(), verdicts.text
 
+    # Evidence a vendor uploaded for a third round.
+    _, token = await invited_review(client, b)
+    evidence_id = await upload_evidence(client, token, pdf_bytes("B"))
+
     extra = await client.post(
         f"/api/users/{b.user_ids['auditor']}/tokens", json={"name": "b"}, headers=b.h("admin")
     )
@@ -161,6 +170,7 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
         "engagement_id": review["engagement_id"],
         "invitation_id": str(invitation.id),
         "vendor_id": engagement.json()["vendor_id"],
+        "evidence_id": evidence_id,
     }
     return Tenant(
         org=b,
