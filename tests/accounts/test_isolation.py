@@ -15,6 +15,7 @@ import httpx
 
 from service.questionnaire.models import Invitation
 from service.routing import REGISTRY, Endpoint
+from tests.evidence.samples import pdf_bytes
 from tests.factories import (
     ROLES,
     Org,
@@ -25,7 +26,6 @@ from tests.factories import (
     new_org,
     upload_evidence,
 )
-from tests.evidence.samples import pdf_bytes
 
 # A valid body for every route that takes one and has a path parameter: with an invalid body the
 # request would stop at 422 before reaching the ownership check, proving nothing.

@@ -16,6 +16,7 @@ from tests.evidence.samples import pdf_bytes
 from tests.factories import Org
 from tests.portal.conftest import Invited
 from tests.portal.helpers import Vendor
+from tests.portal.test_uploads import stored_files
 
 
 async def state(client: httpx.AsyncClient, org: Org, invited: Invited) -> dict[str, Any]:
@@ -103,7 +104,7 @@ async def test_a_file_before_the_token_is_refused_before_it_is_written(
         headers={"content-type": f"multipart/form-data; boundary={boundary}"},
     )
     assert response.status_code == 403
-    assert not [p for p in evidence_dir.rglob("*") if p.is_file()]
+    assert stored_files(evidence_dir) == []
     assert await state(client, org, invited) == before
 
 
