@@ -19,13 +19,16 @@ install-dev: $(BIN)/python
 run: install
 	$(BIN)/vetting serve
 
-## system-deps: LibreOffice (opens generated contracts in tests) and a Japanese font, from Debian
+## system-deps: LibreOffice (opens generated contracts in tests), Chromium (drives the vendor
+## portal in browser tests; never a downloaded browser) and Japanese fonts, from Debian
 system-deps:
 	@command -v soffice >/dev/null && command -v pdftotext >/dev/null \
-	  && fc-list | grep -qi ipaex \
+	  && command -v chromium >/dev/null \
+	  && fc-list | grep -qi ipaexm && fc-list | grep -qi ipaexg \
 	  || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	       $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends \
-	         libreoffice-writer-nogui poppler-utils fonts-ipaexfont-mincho; }
+	         libreoffice-writer-nogui poppler-utils fonts-ipaexfont-mincho \
+	         chromium fonts-ipaexfont-gothic; }
 
 ## check: lint, format check, strict typing
 check:

@@ -169,12 +169,6 @@ class Translator:
             return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
         return f"{local.day} {local:%B %Y}, {local:%H:%M} JST"
 
-    def day(self, iso_date: str) -> str:
-        year, month, day = (int(part) for part in iso_date.split("-"))
-        if self.language == "ja":
-            return f"{year}年{month}月{day}日"
-        return datetime(year, month, day).strftime("%-d %B %Y")
-
 
 def size_text(size: int) -> str:
     if size >= 1024 * 1024:

@@ -333,5 +333,10 @@ def display_value(question: Question, value: Any, language: str) -> str:
         case QuestionType.number:
             unit = label(question.unit) if question.unit else ""
             return f"{scalar_text(question, value)} {unit}".strip()
+        case QuestionType.date:
+            year, month, day = (int(part) for part in str(value).split("-"))
+            if language == "ja":
+                return f"{year}年{month}月{day}日"
+            return f"{year}-{month:02d}-{day:02d}"
         case _:
             return str(value)

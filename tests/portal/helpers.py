@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import AsyncIterator, Sequence
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -172,3 +173,57 @@ async def stream(chunks: Sequence[bytes], consumed: list[int]) -> AsyncIterator[
     for chunk in chunks:
         consumed[0] += len(chunk)
         yield chunk
+
+
+def stored_files(folder: Path) -> list[Path]:
+    """Every file under the evidence folder, incoming/ included."""
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def fields_for(question: Any, value: Any) -> dict[str, Any]:
+    """The form fields a person fills in to give `value` to `question` (files aside)."""
+    from service.catalog.forms import QuestionType
+
+    name = f"a.{question.id}"
+    match question.type:
+        case QuestionType.yes_no:
+            return {name: "yes" if value else "no"}
+        case QuestionType.multi_choice:
+            return {name: list(value)}
+        case QuestionType.rows:
+            fields: dict[str, Any] = {f"r.{question.id}.count": str(len(value))}
+            for slot, row in enumerate(value):
+                for column in question.columns:
+                    cell = row.get(column.id)
+                    text = "" if cell is None else fields_for(column, cell)[f"a.{column.id}"]
+                    fields[f"r.{question.id}.{slot}.{column.id}"] = text
+            return fields
+        case QuestionType.file:
+            return {}
+        case _:
+            return {name: str(value)}
+
+
+async def answer_all(vendor: Vendor, form: Any, answers: dict[str, Any]) -> None:
+    """Answer every section through the portal, as far as `answers` goes.
+
+    Questions that an answer brings up appear after a save, so a section is saved until no new
+    question with an answer shows up.
+    """
+    for section in form.sections:
+        done: set[str] = set()
+        while True:
+            page = await vendor.page(f"/v/s/{section.id}")
+            ask = [
+                q
+                for q in section.questions
+                if q.id in shown_questions(page) and q.id in answers and q.id not in done
+            ]
+            if not ask:
+                break
+            fields: dict[str, Any] = {}
+            for question in ask:
+                fields.update(fields_for(question, answers[question.id]))
+                done.add(question.id)
+            response = await vendor.save(section.id, fields)
+            assert response.status_code == 303, response.text

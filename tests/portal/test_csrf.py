@@ -15,8 +15,7 @@ from service.questionnaire.models import AnswerSet, Invitation
 from tests.evidence.samples import pdf_bytes
 from tests.factories import Org
 from tests.portal.conftest import Invited
-from tests.portal.helpers import Vendor
-from tests.portal.test_uploads import stored_files
+from tests.portal.helpers import Vendor, stored_files
 
 
 async def state(client: httpx.AsyncClient, org: Org, invited: Invited) -> dict[str, Any]:

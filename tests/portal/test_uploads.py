@@ -19,7 +19,7 @@ from service.questionnaire.models import AnswerSet
 from tests.evidence import samples
 from tests.factories import Org, new_org
 from tests.portal.conftest import Invited
-from tests.portal.helpers import question_block, stream
+from tests.portal.helpers import question_block, stored_files, stream
 
 QUESTION = "isms_certificate"  # accepts pdf, png, jpeg; at most 3 files
 
@@ -29,10 +29,6 @@ def evidence_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "evidence"
     monkeypatch.setattr(get_settings(), "evidence_dir", folder)
     return folder
-
-
-def stored_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
 
 
 async def certified(invited: Invited) -> None:
