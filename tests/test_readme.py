@@ -82,6 +82,8 @@ def test_walkthrough_runs_as_written(server: tuple[str, str], tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
+    # The link to send opens the browser portal; the script used the same link's JSON API.
+    assert re.search(rf"^send this to the vendor: {re.escape(base)}/v/vl_[\w-]+$", out, flags=re.M)
     assert "CLD2-SEL-10\tpass\t" in out  # verdicts name their sources
     assert "GL 8.3" in out
     assert "approved_with_conditions" in out
