@@ -241,6 +241,8 @@ def _section_page(
         section_progress=section_progress(section, answers),
         views=views,
         error_list=[v for v in views if v.error is not None],
+        # Errors of questions no longer on the page (e.g. hidden meanwhile) are still said.
+        other_errors=[e for key, e in errors.items() if key not in {v.id for v in views}],
         notice=notice,
         next_section=next_section(page.portal.vendor.form, section),
         previous_section=previous_section(page.portal.vendor.form, section),

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
 
 from tests.factories import Org, invited_review
 from tests.portal.helpers import Vendor
+from tests.portal.server import Server, running_server
+
+
+@pytest.fixture(scope="session")
+def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real `vetting serve` process, shared by the tests that need one."""
+    with running_server(tmp_path_factory.mktemp("portal-server")) as running:
+        yield running
 
 
 @dataclass
