@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from service.catalog.contract_templates import ContractTemplate
 from service.catalog.expressions import ExpressionError
 from service.catalog.forms import Form
-from service.catalog.policies import PolicyProfile
+from service.catalog.policies import PolicyProfile, ProfileFile, resolve_profile
 from service.config import Settings, get_settings
 from service.errors import CatalogError
 
@@ -96,11 +96,42 @@ def _index(items: list[tuple[str, M]], kind: str) -> dict[tuple[str, int], tuple
     return index
 
 
+def _resolve_profiles(
+    files: dict[tuple[str, int], tuple[str, ProfileFile]],
+) -> dict[tuple[str, int], tuple[str, PolicyProfile]]:
+    """Resolve `extends` chains, bases first; refuse a missing base or a cycle."""
+    resolved: dict[tuple[str, int], tuple[str, PolicyProfile]] = {}
+
+    def resolve(key: tuple[str, int], visiting: tuple[tuple[str, int], ...]) -> PolicyProfile:
+        if key in resolved:
+            return resolved[key][1]
+        name, file = files[key]
+        base = None
+        if file.extends is not None:
+            base_key = (file.extends.id, file.extends.version)
+            if base_key not in files:
+                raise CatalogError(name, "extends", f"no profile {base_key[0]} v{base_key[1]}")
+            if base_key in visiting:
+                raise CatalogError(name, "extends", "profiles extend each other in a cycle")
+            base = resolve(base_key, (*visiting, key))
+        try:
+            profile = resolve_profile(file, base)
+        except ValueError as exc:
+            raise CatalogError(name, None, str(exc)) from None
+        resolved[key] = (name, profile)
+        return profile
+
+    for key in files:
+        resolve(key, ())
+    return resolved
+
+
 def load_catalog(settings: Settings | None = None) -> Catalog:
     settings = settings or get_settings()
     root = settings.forms_dir.parent
     forms = _index(_load_folder(settings.forms_dir, Form, root), "form")
-    profiles = _index(_load_folder(settings.policies_dir, PolicyProfile, root), "profile")
+    profile_files = _index(_load_folder(settings.policies_dir, ProfileFile, root), "profile")
+    profiles = _resolve_profiles(profile_files)
     templates = _index(
         _load_folder(settings.contract_templates_dir, ContractTemplate, root), "template"
     )
@@ -110,6 +141,11 @@ def load_catalog(settings: Settings | None = None) -> Catalog:
     question_ids = frozenset(q.id for _, form in forms.values() for q in form.questions)
     clause_ids = frozenset(cid for _, t in templates.values() for cid in t.clause_ids)
     for name, profile in profiles.values():
+        for chain in profile.approval_chains:
+            try:
+                chain.compile()
+            except ExpressionError as exc:
+                raise CatalogError(name, f"approval_chains[{chain.id}]", str(exc)) from None
         seen: set[str] = set()
         for requirement in profile.requirements:
             if requirement.id in seen:
