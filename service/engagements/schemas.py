@@ -22,7 +22,9 @@ class EngagementCreate(BaseModel):
     )
     supplier_type: SupplierType = Field(
         default=SupplierType.contractor,
-        description="contractor 委託事業者 / designated_manager 指定管理者 / housing_agent 管理代行者",
+        description=(
+            "contractor 委託事業者 / designated_manager 指定管理者 / housing_agent 管理代行者"
+        ),
     )
     service_name: str = Field(min_length=1, max_length=200)
     purpose: str = Field(min_length=1, max_length=4000)
