@@ -41,9 +41,9 @@ class Engagement(Model):
     )
     vendor_id: str
     number = fields.CharField(max_length=32)
-    kind = fields.CharEnumField(EngagementKind, max_length=20)
+    kind = fields.CharEnumField(EngagementKind, max_length=20, description="EngagementKind")
     supplier_type = fields.CharEnumField(
-        SupplierType, max_length=20, default=SupplierType.contractor
+        SupplierType, max_length=20, default=SupplierType.contractor, description="SupplierType"
     )
     service_name = fields.CharField(max_length=200)
     purpose = fields.TextField()
@@ -52,7 +52,9 @@ class Engagement(Model):
     availability = fields.SmallIntField()
     personal_data = fields.BooleanField()
     my_number = fields.BooleanField()
-    network_segment = fields.CharEnumField(NetworkSegment, max_length=20)
+    network_segment = fields.CharEnumField(
+        NetworkSegment, max_length=20, description="NetworkSegment"
+    )
     subcontracting = fields.BooleanField()
     start_date = fields.DateField()
     term_months = fields.SmallIntField()

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
 from service.checks.models import Outcome
-from service.engagements.models import EngagementKind, NetworkSegment
+from service.engagements.models import EngagementKind, NetworkSegment, SupplierType
 from service.reviews.states import ReviewStatus
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
@@ -98,7 +98,8 @@ class Migration(migrations.Migration):
                 ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='engagements', on_delete=OnDelete.RESTRICT)),
                 ('vendor', fields.ForeignKeyField('models.Vendor', source_field='vendor_id', db_constraint=True, to_field='id', related_name='engagements', on_delete=OnDelete.RESTRICT)),
                 ('number', fields.CharField(max_length=32)),
-                ('kind', fields.CharEnumField(description='outsourcing: outsourcing\ncloud: cloud\ntos_cloud: tos_cloud', enum_type=EngagementKind, max_length=20)),
+                ('kind', fields.CharEnumField(description='EngagementKind', enum_type=EngagementKind, max_length=20)),
+                ('supplier_type', fields.CharEnumField(default=SupplierType.contractor, description='SupplierType', enum_type=SupplierType, max_length=20)),
                 ('service_name', fields.CharField(max_length=200)),
                 ('purpose', fields.TextField(unique=False)),
                 ('confidentiality', fields.SmallIntField()),
@@ -106,7 +107,7 @@ class Migration(migrations.Migration):
                 ('availability', fields.SmallIntField()),
                 ('personal_data', fields.BooleanField()),
                 ('my_number', fields.BooleanField()),
-                ('network_segment', fields.CharEnumField(description='my_number: my_number\nlgwan: lgwan\ninternet: internet', enum_type=NetworkSegment, max_length=20)),
+                ('network_segment', fields.CharEnumField(description='NetworkSegment', enum_type=NetworkSegment, max_length=20)),
                 ('subcontracting', fields.BooleanField()),
                 ('start_date', fields.DateField()),
                 ('term_months', fields.SmallIntField()),
@@ -124,7 +125,7 @@ class Migration(migrations.Migration):
                 ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='reviews', on_delete=OnDelete.RESTRICT)),
                 ('engagement', fields.ForeignKeyField('models.Engagement', source_field='engagement_id', db_constraint=True, to_field='id', related_name='reviews', on_delete=OnDelete.RESTRICT)),
                 ('round', fields.IntField()),
-                ('status', fields.CharEnumField(default=ReviewStatus.open, description='open: open\ninvited: invited\nanswering: answering\nsubmitted: submitted\nevaluated: evaluated\napproved: approved\napproved_with_conditions: approved_with_conditions\nrejected: rejected\ncancelled: cancelled', enum_type=ReviewStatus, max_length=32)),
+                ('status', fields.CharEnumField(default=ReviewStatus.open, description='ReviewStatus', enum_type=ReviewStatus, max_length=32)),
                 ('form_id', fields.CharField(max_length=100)),
                 ('form_version', fields.IntField()),
                 ('profile_id', fields.CharField(max_length=100)),
@@ -153,6 +154,24 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
             options={'table': 'answer_set', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ApprovalRecord',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='approval_records', on_delete=OnDelete.RESTRICT)),
+                ('review', fields.ForeignKeyField('models.Review', source_field='review_id', db_constraint=True, to_field='id', related_name='approval_records', on_delete=OnDelete.RESTRICT)),
+                ('position', fields.IntField()),
+                ('role', fields.CharField(max_length=20)),
+                ('title', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('decision', fields.CharField(max_length=30)),
+                ('reason', fields.TextField(default='', unique=False)),
+                ('conditions', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('decided_by', fields.ForeignKeyField('models.User', source_field='decided_by_id', db_constraint=True, to_field='id', related_name='approval_records', on_delete=OnDelete.RESTRICT)),
+                ('decided_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'approval_record', 'app': 'models', 'unique_together': (('review', 'position'),), 'pk_attr': 'id', 'table_description': "One signed step of a review's approval chain."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -200,13 +219,13 @@ class Migration(migrations.Migration):
                 ('requirement_id', fields.CharField(max_length=64)),
                 ('profile_id', fields.CharField(max_length=100)),
                 ('profile_version', fields.IntField()),
-                ('outcome', fields.CharEnumField(description='passed: pass\nfailed: fail\nneeds_review: needs_review\nnot_applicable: not_applicable', enum_type=Outcome, max_length=20)),
+                ('outcome', fields.CharEnumField(description='Outcome', enum_type=Outcome, max_length=20)),
                 ('severity', fields.CharField(max_length=10)),
                 ('on_fail', fields.CharField(max_length=10)),
                 ('reason', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('sources', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('inputs', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('override_outcome', fields.CharEnumField(null=True, description='passed: pass\nfailed: fail\nneeds_review: needs_review\nnot_applicable: not_applicable', enum_type=Outcome, max_length=20)),
+                ('override_outcome', fields.CharEnumField(null=True, description='Outcome', enum_type=Outcome, max_length=20)),
                 ('override_reason', fields.TextField(default='', unique=False)),
                 ('overridden_by', fields.ForeignKeyField('models.User', source_field='overridden_by_id', null=True, db_constraint=True, to_field='id', related_name='overrides', on_delete=OnDelete.RESTRICT)),
                 ('overridden_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),

@@ -15,6 +15,7 @@ class ReviewStatus(StrEnum):
     answering = "answering"  # the vendor saved at least one draft
     submitted = "submitted"  # answers locked, automatic checks pending
     evaluated = "evaluated"  # verdicts stored, waiting for the reviewer
+    in_approval = "in_approval"  # some steps of the approval chain signed, more to come
     approved = "approved"
     approved_with_conditions = "approved_with_conditions"
     rejected = "rejected"
@@ -26,6 +27,7 @@ class ReviewEvent(StrEnum):
     save_draft = "save_draft"
     submit = "submit"
     evaluate = "evaluate"
+    approve_step = "approve_step"  # one step of a multi-step approval chain
     approve = "approve"
     approve_with_conditions = "approve_with_conditions"
     reject = "reject"
@@ -44,6 +46,12 @@ TRANSITIONS: dict[tuple[ReviewStatus, ReviewEvent], ReviewStatus] = {
     (S.answering, E.submit): S.submitted,
     (S.submitted, E.evaluate): S.evaluated,
     (S.evaluated, E.evaluate): S.evaluated,  # re-evaluation after a profile change
+    (S.evaluated, E.approve_step): S.in_approval,
+    (S.in_approval, E.approve_step): S.in_approval,
+    (S.in_approval, E.approve): S.approved,
+    (S.in_approval, E.approve_with_conditions): S.approved_with_conditions,
+    (S.in_approval, E.reject): S.rejected,
+    (S.in_approval, E.cancel): S.cancelled,
     (S.evaluated, E.approve): S.approved,
     (S.evaluated, E.approve_with_conditions): S.approved_with_conditions,
     (S.evaluated, E.reject): S.rejected,
@@ -56,7 +64,10 @@ TRANSITIONS: dict[tuple[ReviewStatus, ReviewEvent], ReviewStatus] = {
 
 FINAL_STATUSES = frozenset({S.approved, S.approved_with_conditions, S.rejected, S.cancelled})
 # The vendor may read the questionnaire in these states, and write it in the last two.
-VENDOR_READABLE = frozenset({S.invited, S.answering, S.submitted, S.evaluated}) | FINAL_STATUSES
+VENDOR_READABLE = (
+    frozenset({S.invited, S.answering, S.submitted, S.evaluated, S.in_approval}) | FINAL_STATUSES
+)
+DECIDABLE = frozenset({S.evaluated, S.in_approval})
 VENDOR_WRITABLE = frozenset({S.invited, S.answering})
 
 

@@ -39,6 +39,12 @@ EXPECTED: dict[tuple[ReviewStatus, ReviewEvent], ReviewStatus] = {
     (S.evaluated, E.approve_with_conditions): S.approved_with_conditions,
     (S.evaluated, E.reject): S.rejected,
     (S.evaluated, E.cancel): S.cancelled,
+    (S.evaluated, E.approve_step): S.in_approval,
+    (S.in_approval, E.approve_step): S.in_approval,
+    (S.in_approval, E.approve): S.approved,
+    (S.in_approval, E.approve_with_conditions): S.approved_with_conditions,
+    (S.in_approval, E.reject): S.rejected,
+    (S.in_approval, E.cancel): S.cancelled,
 }
 NOT_ALLOWED = [
     pair for pair in itertools.product(ReviewStatus, ReviewEvent) if pair not in EXPECTED
@@ -69,7 +75,7 @@ def test_every_other_pair_is_refused(pair: tuple[ReviewStatus, ReviewEvent]) -> 
 
 def test_the_refused_pairs_are_most_of_the_grid() -> None:
     assert len(NOT_ALLOWED) == len(ReviewStatus) * len(ReviewEvent) - len(EXPECTED)
-    assert len(NOT_ALLOWED) == 9 * 8 - 17
+    assert len(NOT_ALLOWED) == 10 * 9 - 23
 
 
 def test_final_statuses() -> None:
@@ -91,7 +97,11 @@ def test_final_statuses_allow_nothing(status: ReviewStatus) -> None:
         (S.invited, [E.invite, E.save_draft, E.submit, E.cancel]),
         (S.answering, [E.invite, E.save_draft, E.submit, E.cancel]),
         (S.submitted, [E.evaluate, E.cancel]),
-        (S.evaluated, [E.evaluate, E.approve, E.approve_with_conditions, E.reject, E.cancel]),
+        (
+            S.evaluated,
+            [E.evaluate, E.approve_step, E.approve, E.approve_with_conditions, E.reject, E.cancel],
+        ),
+        (S.in_approval, [E.approve_step, E.approve, E.approve_with_conditions, E.reject, E.cancel]),
     ],
 )
 def test_allowed_events(status: ReviewStatus, events: list[ReviewEvent]) -> None:
