@@ -86,9 +86,9 @@ def test_the_shipped_forms_pass() -> None:
     result = forms_check()
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "ok: cloud-service v1: 71 question(s)",
-        "ok: outsourcing v1: 48 question(s)",
-        "ok: tos-cloud v1: 24 question(s)",
+        "ok: cloud-service v1: 78 question(s)",
+        "ok: outsourcing v1: 50 question(s)",
+        "ok: tos-cloud v1: 22 question(s)",
     ]
 
 

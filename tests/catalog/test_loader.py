@@ -39,12 +39,12 @@ def shipped() -> Catalog:
     )
 
 
-def test_shipped_form_has_at_least_15_questions(shipped: Catalog) -> None:
-    assert list(shipped.forms) == [("cloud-service", 1)]
-    form = shipped.form("cloud-service", 1)
-    assert len(form.questions) >= 15
-    assert shipped.latest_form_for_kind("cloud") is form
-    assert shipped.latest_form_for_kind("outsourcing") is None
+def test_one_shipped_form_per_engagement_kind(shipped: Catalog) -> None:
+    assert sorted(shipped.forms) == [("cloud-service", 1), ("outsourcing", 1), ("tos-cloud", 1)]
+    assert shipped.latest_form_for_kind("cloud") is shipped.form("cloud-service", 1)
+    assert shipped.latest_form_for_kind("outsourcing") is shipped.form("outsourcing", 1)
+    assert shipped.latest_form_for_kind("tos_cloud") is shipped.form("tos-cloud", 1)
+    assert len(shipped.form("cloud-service", 1).questions) >= 60
 
 
 def test_shipped_base_profile_cites_a_source_for_every_requirement(shipped: Catalog) -> None:
@@ -392,7 +392,7 @@ def break_policy_check(copy: CatalogCopy) -> None:
 def test_catalog_check_passes_on_a_good_copy(copy: CatalogCopy) -> None:
     result = run_vetting(["catalog", "check"], copy.env(), timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "ok: 1 form(s), 1 policy profile(s), 1 contract template(s)" in result.stdout
+    assert "ok: 3 form(s), 1 policy profile(s), 1 contract template(s)" in result.stdout
 
 
 def test_catalog_check_exits_1_and_names_the_file(copy: CatalogCopy) -> None:
