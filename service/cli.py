@@ -69,6 +69,51 @@ def cmd_catalog_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forms_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from service.catalog.loader import load_forms
+    from service.errors import CatalogError
+
+    settings = get_settings()
+    targets = [Path(p) for p in args.paths] or [settings.forms_dir]
+    files: list[Path] = []
+    for target in targets:
+        if target.is_dir():
+            files.extend(sorted(target.glob("*.yaml")))
+        elif target.is_file():
+            files.append(target)
+        else:
+            print(f"error: {target}: no such file or folder", file=sys.stderr)
+            return 1
+    if not files:
+        print(f"error: no form files (*.yaml) in {', '.join(map(str, targets))}", file=sys.stderr)
+        return 1
+    try:
+        forms = load_forms(files, settings.forms_dir.parent)
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for (form_id, version), form in sorted(forms.items()):
+        print(f"ok: {form_id} v{version}: {len(form.questions)} question(s)")
+    return 0
+
+
+def cmd_forms_import_vsaq(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from service.catalog.vsaq import VsaqError, import_vsaq_file
+
+    try:
+        written = import_vsaq_file(Path(args.file), Path(args.out))
+    except (OSError, VsaqError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -198,6 +243,19 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_parser(
         "check", help="validate forms/, policies/, contract_templates/"
     ).set_defaults(func=cmd_catalog_check)
+
+    forms = commands.add_parser("forms", help="questionnaires").add_subparsers(required=True)
+    forms_check = forms.add_parser("check", help="validate forms only (default: forms/)")
+    forms_check.add_argument("paths", nargs="*", help="form files or folders")
+    forms_check.set_defaults(func=cmd_forms_check)
+    import_vsaq = forms.add_parser(
+        "import-vsaq", help="convert a Google VSAQ questionnaire into a form and a policy profile"
+    )
+    import_vsaq.add_argument("file", help="a VSAQ questionnaire (.json)")
+    import_vsaq.add_argument(
+        "--out", default="vsaq-import", help="writes OUT/forms/, OUT/policies/ and OUT/NOTICE"
+    )
+    import_vsaq.set_defaults(func=cmd_forms_import_vsaq)
 
     org = commands.add_parser("org", help="organizations").add_subparsers(required=True)
     org_create = org.add_parser("create", help="create an organization; prints its id")

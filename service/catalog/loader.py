@@ -6,6 +6,8 @@ refuses to start on it.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -63,12 +65,33 @@ def _describe(exc: ValidationError, raw: Any) -> tuple[str | None, str]:
             location += f".{part}" if location else str(part)
             node = node.get(part) if isinstance(node, dict) else None
     message = error["msg"].removeprefix("Value error, ")
+    if not location and (named := _QUESTION_MESSAGE.match(message)):
+        # A form-wide check (duplicate ids, conditions) names the question in its message;
+        # point at it the same way a field error does: sections[B].questions[isms_expiry].
+        location = _question_location(raw, named.group(1)) or ""
     return location or None, message
 
 
+_QUESTION_MESSAGE = re.compile(r"^question '([a-z][a-z0-9_]*)': ")
+
+
+def _question_location(raw: Any, question_id: str) -> str | None:
+    sections = raw.get("sections") if isinstance(raw, dict) else None
+    for section in sections if isinstance(sections, list) else []:
+        questions = section.get("questions") if isinstance(section, dict) else None
+        for question in questions if isinstance(questions, list) else []:
+            if isinstance(question, dict) and question.get("id") == question_id:
+                return f"sections[{section.get('id')}].questions[{question_id}]"
+    return None
+
+
 def _load_folder(folder: Path, model: type[M], root: Path) -> list[tuple[str, M]]:
+    return _load_files(sorted(folder.glob("*.yaml")), model, root)
+
+
+def _load_files(paths: Sequence[Path], model: type[M], root: Path) -> list[tuple[str, M]]:
     loaded: list[tuple[str, M]] = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in paths:
         name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
         try:
             raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -124,6 +147,12 @@ def _resolve_profiles(
     for key in files:
         resolve(key, ())
     return resolved
+
+
+def load_forms(paths: Sequence[Path], root: Path) -> dict[tuple[str, int], Form]:
+    """Validate form files only (`vetting forms check`): each on its own, then ids across them."""
+    forms = _index(_load_files(paths, Form, root), "form")
+    return {key: form for key, (_, form) in forms.items()}
 
 
 def load_catalog(settings: Settings | None = None) -> Catalog:

@@ -196,7 +196,7 @@ def test_an_unanswered_optional_question_guarded_by_has_fails_instead(
         (engagement(my_number=True), 1, Outcome.passed),
         (engagement(confidentiality=2), 24, Outcome.passed),
         (engagement(confidentiality=2), 25, Outcome.failed),
-        (engagement(confidentiality=1, kind="tos_cloud"), 24, Outcome.passed),
+        (engagement(confidentiality=1, kind="outsourcing"), 24, Outcome.passed),
     ],
 )
 def test_incident_first_report_limit_is_1h_for_confidentiality_3_or_my_number(
