@@ -77,7 +77,7 @@ async def test_upload_makes_a_snapshot_and_the_same_bytes_again_do_not(
 
 
 async def test_a_newer_list_reports_its_changes(
-    client: httpx.AsyncClient, operator_token: str
+    client: httpx.AsyncClient, operator_token: str, org: Org
 ) -> None:
     april = await import_ok(
         client, operator_token, upload(unique_xlsx(LIST_A_XLSX), "ismap_2025-04.xlsx")
@@ -100,9 +100,8 @@ async def test_a_newer_list_reports_its_changes(
     assert "C23-0088-1" in by_kind["expired"]
     assert snapshot["change_counts"]["added"] == 1
 
-    detail = await client.get(
-        f"/api/ismap/snapshots/{snapshot['id']}", headers=auth(operator_token)
-    )
+    # Public reference data: any organization's user reads the operator's import.
+    detail = await client.get(f"/api/ismap/snapshots/{snapshot['id']}", headers=org.h("auditor"))
     assert detail.status_code == 200
     assert detail.json()["changes"] == snapshot["changes"]
     renewed = next(c for c in detail.json()["changes"] if c["kind"] == "renewed")
@@ -178,6 +177,12 @@ async def test_bad_status_queries_are_422(
     response = await client.get("/api/ismap/status", params=params, headers=org.h("auditor"))
     assert response.status_code == 422, response.text
     assert field in response.json()["fields"]
+
+
+async def test_an_unknown_snapshot_is_404(client: httpx.AsyncClient, org: Org) -> None:
+    for snapshot_id in ("00000000-0000-0000-0000-000000000000", "not-a-uuid"):
+        response = await client.get(f"/api/ismap/snapshots/{snapshot_id}", headers=org.h("auditor"))
+        assert response.status_code == 404
 
 
 async def test_only_an_operator_admin_imports(
