@@ -13,7 +13,7 @@ from service.accounts.principal import Principal
 from service.accounts.service import authenticate
 from service.audit.models import AuditEvent
 from service.errors import PayloadTooLarge, ValidationFailed
-from service.ismap import service
+from service.ismap import fetch, service
 from tests.factories import Org, auth
 from tests.ismap.fixtures import LIST_A_XLSX, LIST_B_XLSX, unique_csv, unique_xlsx
 from tests.ismap.http_server import Reply, serve
@@ -286,6 +286,9 @@ async def test_a_download_over_the_size_cap_is_refused(operator_token: str) -> N
                 await service.import_from_source(
                     principal=principal, source=site.base_url + path, max_bytes=4096
                 )
+            # Refused by the download itself, not only after the whole body was held.
+            with pytest.raises(PayloadTooLarge):
+                await fetch.download(site.base_url + path, max_bytes=4096, timeout_seconds=10)
         # Under the cap the same download is fine.
         outcome = await service.import_from_source(
             principal=principal, source=site.base_url + "/streamed.csv", max_bytes=len(big)
