@@ -21,6 +21,7 @@ from service.contracts import endpoints as _contracts  # noqa: F401
 from service.db import close_db, init_db
 from service.engagements import endpoints as _engagements  # noqa: F401
 from service.errors import AppError
+from service.ismap import endpoints as _ismap  # noqa: F401
 from service.openapi import build_openapi
 from service.questionnaire import endpoints as _questionnaire  # noqa: F401
 from service.reviews import endpoints as _reviews  # noqa: F401

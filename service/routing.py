@@ -48,6 +48,7 @@ class Endpoint:
     auth: str  # "user" | "vendor" | "none"
     roles: frozenset[Role] | None
     body_model: type[BaseModel] | None
+    query_model: type[BaseModel] | None
     path_params: dict[str, type]
     returns: Any  # a type: BaseModel subclass, list[...], Download or None
 
@@ -72,6 +73,7 @@ def endpoint(
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler)
         body_model = hints.get("body")
+        query_model = hints.get("query")  # a model of the query string (?number=…)
         names_in_path = re.findall(r"\{(\w+)\}", path)
         path_params = {name: hints[name] for name in names_in_path}
         returns = hints.get("return")
@@ -88,6 +90,7 @@ def endpoint(
                 auth=auth,
                 roles=frozenset(roles) if roles is not None else None,
                 body_model=body_model,
+                query_model=query_model,
                 path_params=path_params,
                 returns=returns,
             )
@@ -138,6 +141,16 @@ def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
         ) from None
 
 
+def parse_query(model: type[BaseModel], request: Request) -> BaseModel:
+    """Query string values are text: the model (not strict) turns them into its field types."""
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "the query parameters do not fit", fields=_field_errors(exc, prefix="query.")
+        ) from None
+
+
 def _path_value(name: str, annotation: type, raw: str) -> Any:
     if annotation is UUID:
         try:
@@ -185,6 +198,8 @@ def build_route(spec: Endpoint) -> Route:
             kwargs["principal"] = principal
         for name, annotation in spec.path_params.items():
             kwargs[name] = _path_value(name, annotation, request.path_params[name])
+        if spec.query_model is not None:
+            kwargs["query"] = parse_query(spec.query_model, request)
         if spec.body_model is not None:
             kwargs["body"] = parse_body(spec.body_model, await read_json_body(request))
         if "request" in parameters:

@@ -35,7 +35,9 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "create_user": {"name": "侵入者", "email": "intruder@example.jp", "roles": ["admin"]},
     "vendor_save_answers": {"answers": {"legal_name": "株式会社侵入"}},
 }
-HANDLED_SEPARATELY = {"organization_id", "token"}
+# snapshot_id: ISMAP list snapshots are public reference data, shared by every organization
+# (service/ismap/models.py); tests/ismap/test_api.py reads one as another organization.
+HANDLED_SEPARATELY = {"organization_id", "token", "snapshot_id"}
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 
 
