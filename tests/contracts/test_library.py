@@ -309,3 +309,14 @@ def test_vendor_answers_with_control_characters_emoji_and_10000_characters() -> 
     assert f"(1)\u3000{long_name}（所在国：日本）\u3000運用保守🙂" in text
     assert "(2)\u3000株式会社サロゲート（所在国：その他）\u3000x" in text
     assert "C99🙂" + "9" * 10_000 in text
+
+
+def test_the_conditions_clause_binds_the_annex_only_when_there_are_conditions() -> None:
+    assert "GN03" not in clause_ids(cloud())
+    conditions = ["契約開始前に従事者名簿を提出すること。"]
+    for facts in (FACTS, replace(FACTS, kind="outsourcing"), replace(FACTS, kind="tos_cloud")):
+        assembled = build(facts, conditions=conditions)
+        assert "GN03" in clause_ids(assembled), facts.kind
+        text = "\n".join(check_document(assembled, render(assembled)))
+        assert "付した別紙の条件を遵守しなければならない" in text
+        assert text.endswith("1\u3000契約開始前に従事者名簿を提出すること。")
