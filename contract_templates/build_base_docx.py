@@ -25,6 +25,8 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 from docx.styles import BabelFish
 
+from service.contracts.render import add_page_number
+
 OUT = Path(__file__).resolve().parent / "base.docx"
 MINCHO = "游明朝"  # Windows 8.1+ and macOS
 MINCHO_FALLBACK = "ＭＳ 明朝"  # every Windows since 3.1; LibreOffice maps both to its own Mincho
@@ -169,6 +171,17 @@ def build() -> bytes:
         east_asian=GOTHIC,
     )
     paragraph_style(document, "Annex Item", left=CHAR * 2, first_line=-CHAR * 2, after=4)
+
+    # Header (the renderer writes the title and engagement number) and footer (page number).
+    section.header.is_linked_to_previous = False
+    header = section.header.paragraphs[0]
+    header.style = document.styles["Header"]
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    section.footer.is_linked_to_previous = False
+    footer = section.footer.paragraphs[0]
+    footer.style = document.styles["Footer"]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    add_page_number(footer)
 
     _prune(document)
     package = document.part.package

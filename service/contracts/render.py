@@ -8,6 +8,7 @@ them, so they read the same in Word, LibreOffice and any text extraction.
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import zipfile
@@ -70,7 +71,8 @@ def check_base_document(base: bytes) -> None:
         raise ValueError(f"table style '{TABLE_STYLE}' missing")
 
 
-def _page_number(paragraph: Any) -> None:
+def add_page_number(paragraph: Any) -> None:
+    """－ PAGE － as a field (also used by build_base_docx.py for the base's footer)."""
     paragraph.add_run("－ ")
     run = paragraph.add_run()
     for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1")):
@@ -101,16 +103,25 @@ class _Writer:
     def __init__(self, document: Any) -> None:
         self.body = document.element.body
         self.section = self.body.find(qn("w:sectPr"))
-        self.style_ids = {name: document.styles[name].style_id for name in REQUIRED_STYLES}
+        # One prototype paragraph per style, copied for each paragraph written.
+        self.prototypes: dict[str, Any] = {}
+        for name in REQUIRED_STYLES:
+            paragraph = OxmlElement("w:p")
+            properties = _child(paragraph, "w:pPr")
+            _child(properties, "w:pStyle").set(qn("w:val"), document.styles[name].style_id)
+            text = _child(_child(paragraph, "w:r"), "w:t")
+            text.set(XML_SPACE, "preserve")
+            self.prototypes[name] = paragraph
 
-    def add(self, style: str, text: str, *, bold: bool = False) -> Any:
-        paragraph = OxmlElement("w:p")
-        properties = _child(paragraph, "w:pPr")
-        _child(properties, "w:pStyle").set(qn("w:val"), self.style_ids[style])
-        run = _child(paragraph, "w:r")
-        if bold:
-            _child(_child(run, "w:rPr"), "w:b")
-        _run_text(run, clean(text))
+    def add(self, style: str, text: str) -> Any:
+        paragraph = copy.deepcopy(self.prototypes[style])
+        run = paragraph[1]
+        text = clean(text)
+        if "\n" in text or "\t" in text:
+            run.remove(run[0])
+            _run_text(run, text)
+        else:
+            run[0].text = text
         self.section.addprevious(paragraph)
         return paragraph
 
@@ -180,14 +191,20 @@ def _header_and_footer(document: Any, contract: ResolvedContract) -> None:
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
+    # base.docx brings its header and footer (cheaper than creating the parts each time).
     header = section.header.paragraphs[0]
+    for run in list(header.runs):
+        run._r.getparent().remove(run._r)
     header.style = document.styles["Header"]
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     header.add_run(clean(f"{contract.title}{FULL_WIDTH_SPACE}{contract.engagement_number}"))
-    footer = section.footer.paragraphs[0]
-    footer.style = document.styles["Footer"]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _page_number(footer)
+    footer = section.footer
+    fields = [node.text or "" for node in footer._element.iter(qn("w:instrText"))]
+    if not any(field.split()[:1] == ["PAGE"] for field in fields):
+        paragraph = footer.paragraphs[0]
+        paragraph.style = document.styles["Footer"]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        add_page_number(paragraph)
 
 
 def render_contract(contract: ResolvedContract, base: bytes) -> bytes:

@@ -342,3 +342,17 @@ def test_base_document_checks() -> None:
     Document().save(plain)  # a valid .docx without our styles
     with pytest.raises(ValueError, match="Article Heading"):
         check_base_document(plain.getvalue())
+
+
+def test_a_base_without_header_and_footer_still_gets_them() -> None:
+    document = Document(io.BytesIO(base_docx()))
+    section = document.sections[0]
+    section.header.is_linked_to_previous = True  # drops the base's header and footer
+    section.footer.is_linked_to_previous = True
+    bare = io.BytesIO()
+    document.save(bare)
+    check_base_document(bare.getvalue())
+    result = Document(io.BytesIO(render_contract(contract(), bare.getvalue()))).sections[0]
+    assert result.header.paragraphs[0].text.endswith("ENG-2027-0042")
+    instructions = [n.text.strip() for n in result.footer._element.iter(qn("w:instrText"))]
+    assert instructions == ["PAGE"]
