@@ -320,3 +320,19 @@ def test_the_conditions_clause_binds_the_annex_only_when_there_are_conditions() 
         text = "\n".join(check_document(assembled, render(assembled)))
         assert "付した別紙の条件を遵守しなければならない" in text
         assert text.endswith("1\u3000契約開始前に従事者名簿を提出すること。")
+
+
+def test_docs_describe_every_variable_and_setting() -> None:
+    from service.catalog.contract_templates import KNOWN_VARIABLES
+    from service.config import PROJECT_ROOT
+    from service.contracts.settings import ContractSettings
+
+    docs = (PROJECT_ROOT / "docs" / "data-formats.md").read_text(encoding="utf-8")
+    section = docs.split("### Variables", 1)[1].split("### base.docx", 1)[0]
+    named = set(re.findall(r"`([a-z_]+(?:\.[a-z_]+)?)`", section))
+    for variable in KNOWN_VARIABLES:
+        group, name = variable.split(".")
+        # terms.<setting> are listed by setting name in one row.
+        assert variable in named or (group == "terms" and name in named), variable
+    for setting in ContractSettings.model_fields:
+        assert setting in named, setting
