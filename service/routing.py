@@ -35,6 +35,7 @@ class Download:
     content: bytes
     media_type: str
     filename: str
+    ascii_filename: str | None = None  # for clients that ignore filename* (RFC 6266)
 
 
 @dataclass(frozen=True)
@@ -167,10 +168,12 @@ def _render(returns: Any, result: Any, status: int) -> Response:
     if isinstance(result, Download):
         from urllib.parse import quote
 
-        ascii_name = result.filename.encode("ascii", "replace").decode().replace("?", "_")
-        disposition = (
-            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(result.filename)}"
-        )
+        ascii_name = result.ascii_filename or result.filename
+        ascii_name = ascii_name.encode("ascii", "replace").decode()
+        ascii_name = re.sub(r'[?"\\\x00-\x1f\x7f]', "_", ascii_name)
+        # RFC 5987: percent-encode everything outside attr-char, "/" included.
+        encoded = quote(result.filename, safe="")
+        disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
         return Response(
             result.content,
             media_type=result.media_type,

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from service.catalog.contract_templates import ContractTemplate
+from service.catalog.contract_templates import ContractTemplate, TemplateRole
 from service.catalog.expressions import ExpressionError
 from service.catalog.forms import Form
 from service.catalog.policies import PolicyProfile, ProfileFile, resolve_profile
@@ -30,6 +30,8 @@ class Catalog:
     forms: dict[tuple[str, int], Form]
     profiles: dict[tuple[str, int], PolicyProfile]
     templates: dict[tuple[str, int], ContractTemplate]
+    # Base .docx files (by name in contract_templates/) that carry the contracts' styles.
+    base_documents: dict[str, bytes]
 
     def form(self, form_id: str, version: int) -> Form:
         return self.forms[(form_id, version)]
@@ -46,8 +48,18 @@ class Catalog:
         return self.profiles[(profile_id, version)]
 
     def latest_template_for_kind(self, kind: str) -> ContractTemplate | None:
-        candidates = [t for t in self.templates.values() if kind in t.engagement_kinds]
+        candidates = [
+            t
+            for t in self.templates.values()
+            if t.role == TemplateRole.terms and kind in t.engagement_kinds
+        ]
         return max(candidates, key=lambda t: (t.id, t.version), default=None)
+
+    def latest_annex(self, annex_id: str) -> ContractTemplate:
+        versions = [
+            t for (tid, _), t in self.templates.items() if tid == annex_id and t.role == "annex"
+        ]
+        return max(versions, key=lambda t: t.version)
 
 
 def _describe(exc: ValidationError, raw: Any) -> tuple[str | None, str]:
@@ -168,6 +180,9 @@ def load_catalog(settings: Settings | None = None) -> Catalog:
         raise CatalogError(str(root), None, "forms/, policies/ and contract_templates/ need files")
 
     question_ids = frozenset(q.id for _, form in forms.values() for q in form.questions)
+    requirement_ids = frozenset(
+        r.id for _, profile in profiles.values() for r in profile.requirements
+    )
     clause_ids = frozenset(cid for _, t in templates.values() for cid in t.clause_ids)
     for name, profile in profiles.values():
         for chain in profile.approval_chains:
@@ -188,11 +203,57 @@ def load_catalog(settings: Settings | None = None) -> Catalog:
             if unknown:
                 raise CatalogError(name, requirement.id, f"unknown clause id(s) {unknown}")
 
+    base_documents = _check_templates(
+        templates, question_ids, requirement_ids, settings.contract_templates_dir, root
+    )
     return Catalog(
         forms={k: v for k, (_, v) in forms.items()},
         profiles={k: v for k, (_, v) in profiles.items()},
         templates={k: v for k, (_, v) in templates.items()},
+        base_documents=base_documents,
     )
+
+
+def _check_templates(
+    templates: dict[tuple[str, int], tuple[str, ContractTemplate]],
+    question_ids: frozenset[str],
+    requirement_ids: frozenset[str],
+    folder: Path,
+    root: Path,
+) -> dict[str, bytes]:
+    """Compile conditions, resolve annexes and requirement ids, and load the base .docx files."""
+    from service.contracts.render import check_base_document
+
+    annex_ids = {t.id for _, t in templates.values() if t.role == TemplateRole.annex}
+    base_documents: dict[str, bytes] = {}
+    for name, template in templates.values():
+        try:
+            template.compile(question_ids)
+        except ValueError as exc:
+            raise CatalogError(name, None, str(exc)) from None
+        for clause in template.clauses:
+            unknown = sorted(set(clause.requirements) - requirement_ids)
+            if unknown:
+                raise CatalogError(
+                    name, f"clause '{clause.id}'", f"unknown requirement id(s) {unknown}"
+                )
+        missing_annexes = sorted(set(template.annexes) - annex_ids)
+        if missing_annexes:
+            raise CatalogError(name, "annexes", f"no annex template {missing_annexes}")
+        base = template.base_document
+        if base is None or base in base_documents:
+            continue
+        path = folder / base
+        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        if path.parent != folder or not path.is_file():
+            raise CatalogError(name, "base_document", f"no file {shown}")
+        content = path.read_bytes()
+        try:
+            check_base_document(content)
+        except ValueError as exc:
+            raise CatalogError(shown, None, f"not a usable base .docx: {exc}") from None
+        base_documents[base] = content
+    return base_documents
 
 
 _current: Catalog | None = None

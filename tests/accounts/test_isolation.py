@@ -160,6 +160,7 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
         "review_id": pending["id"],
         "requirement_id": verdicts.json()[0]["requirement_id"],
         "contract_id": contract.json()["id"],
+        "base_contract_id": contract.json()["id"],
         "engagement_id": review["engagement_id"],
         "invitation_id": str(invitation.id),
         "vendor_id": engagement.json()["vendor_id"],

@@ -69,7 +69,8 @@ def test_shipped_template_has_at_least_8_clauses_covering_every_mandated_clause(
     profile = shipped.latest_profile("base")
     assert profile is not None
     mandated = {cid for r in profile.requirements for cid in r.clauses}
-    assert mandated <= template.clause_ids
+    annexes = [shipped.latest_annex(annex_id) for annex_id in template.annexes]
+    assert mandated <= template.clause_ids.union(*(a.clause_ids for a in annexes))
 
 
 # --- a copy of the catalog, broken one thing at a time -------------------------------------------
@@ -287,7 +288,7 @@ def test_stray_brace_in_clause_text_is_refused(copy: CatalogCopy, brace: str) ->
 
 def test_stray_brace_in_an_item_is_refused(copy: CatalogCopy) -> None:
     def change(data: dict[str, Any]) -> None:
-        clause(data, "CK09")["paragraphs"][2]["items"][0] = "多要素認証 {"
+        clause(data, "CK09")["paragraphs"][3]["items"][0] = "多要素認証 {"
 
     copy.edit(TEMPLATE, change)
     assert_names(copy.refused(), TEMPLATE, "CK09", "brace")
@@ -299,6 +300,134 @@ def test_unknown_engagement_field_in_a_clause_condition_is_refused(copy: Catalog
 
     copy.edit(TEMPLATE, change)
     assert_names(copy.refused(), TEMPLATE, "K08", "'subcontractors'")
+
+
+def test_unknown_requirement_id_in_a_clause_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        clause(data, "K10")["requirements"] = ["OUT-INC-01", "OUT-NOPE-99"]
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K10", "unknown requirement", "OUT-NOPE-99")
+
+
+def test_unknown_variable_in_an_annex_is_refused(copy: CatalogCopy) -> None:
+    annex = "contract_templates/personal-data-terms.yaml"
+    copy.replace_text(annex, "{terms.log_retention_days}", "{terms.log_retention_dayz}")
+    assert_names(copy.refused(), annex, "PK01", "unknown variable", "terms.log_retention_dayz")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"this is not a zip file", "cannot be opened"),
+        (b"", "cannot be opened"),
+        ("truncated", "cannot be opened"),
+        ("plain", "paragraph style(s) missing"),
+    ],
+)
+def test_a_damaged_base_docx_is_refused_naming_the_file(
+    copy: CatalogCopy, content: bytes | str, problem: str
+) -> None:
+    path = copy.root / "contract_templates" / "base.docx"
+    if content == "truncated":
+        content = path.read_bytes()[:5000]
+    elif content == "plain":
+        from docx import Document
+
+        Document().save(str(path))
+        content = path.read_bytes()
+    assert isinstance(content, bytes)
+    path.write_bytes(content)
+    error = copy.refused()
+    assert_names(error, "contract_templates/base.docx", "not a usable base .docx", problem)
+
+
+def test_a_missing_base_docx_is_refused(copy: CatalogCopy) -> None:
+    (copy.root / "contract_templates" / "base.docx").unlink()
+    assert_names(copy.refused(), TEMPLATE, "base_document", "no file contract_templates/base.docx")
+
+
+def test_a_base_docx_outside_the_folder_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["base_document"] = "../forms/cloud-service.yaml"
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "base_document", "no file")
+
+
+def test_an_unknown_annex_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["annexes"] = ["personal-data-terms", "no-such-annex"]
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "annexes", "no-such-annex")
+
+
+def test_the_last_variant_must_be_the_unconditional_fallback(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        clause(data, "K08")["variants"][-1]["applies_if"] = "!engagement.subcontracting"
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K08", "fallback")
+
+
+def test_a_variant_condition_on_an_unknown_question_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        clause(data, "K08")["variants"][0]["applies_if"] = "has(answers.subcontractorz)"
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K08", "variant 'named'", "'subcontractorz'")
+
+
+def test_an_unknown_review_field_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        clause(data, "K12")["applies_if"] = "size(review.verdicts) > 0"
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K12", "unknown review field", "verdicts")
+
+
+@pytest.mark.parametrize(
+    ("where", "problem"),
+    [("items_from", "not a list variable"), ("text", "is a list")],
+)
+def test_list_variables_only_as_items_from(copy: CatalogCopy, where: str, problem: str) -> None:
+    def change(data: dict[str, Any]) -> None:
+        paragraph = clause(data, "K08")["variants"][0]["paragraphs"][0]
+        if where == "items_from":
+            paragraph["items_from"] = "vendor.name"
+        else:
+            paragraph["text"] += "{vendor.subcontractors}"
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K08", problem)
+
+
+def test_clause_with_both_paragraphs_and_variants_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        clause(data, "K08")["paragraphs"] = [{"text": "本文"}]
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K08", "either `paragraphs` or `variants`")
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "problem"),
+    [
+        (TEMPLATE, lambda d: d.pop("parties"), "needs ['parties']"),
+        (TEMPLATE, lambda d: d.update(engagement_kinds=["saas"]), "unknown engagement kind"),
+        (
+            "contract_templates/my-number-terms.yaml",
+            lambda d: d.update(engagement_kinds=["cloud"]),
+            "annex takes its layout from the terms",
+        ),
+    ],
+)
+def test_template_roles_are_checked(
+    copy: CatalogCopy, name: str, change: Callable[[dict[str, Any]], None], problem: str
+) -> None:
+    copy.edit(name, change)
+    assert_names(copy.refused(), name, problem)
 
 
 def test_invalid_yaml_names_the_file_and_the_line(copy: CatalogCopy) -> None:
@@ -408,7 +537,7 @@ def test_catalog_check_exits_1_and_names_the_file(copy: CatalogCopy) -> None:
 
 
 def test_serve_refuses_to_start_on_a_broken_catalog(copy: CatalogCopy, tmp_path: Path) -> None:
-    copy.replace_text(TEMPLATE, "{terms.data_location}", "{terms.data_locaton}")
+    copy.replace_text(TEMPLATE, "{organization.data_location}", "{terms.data_locaton}")
     database = tmp_path / "serve.sqlite3"
     port = free_port()
     env = {

@@ -7,6 +7,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -47,13 +48,37 @@ def form_id(name: str) -> str:
     return "vsaq-" + name.removesuffix(".json").replace("_", "-")
 
 
+# The shipped contract templates read shipped questions and requirements, so the imported
+# questionnaires are loaded on their own beside a template that reads neither.
+MINIMAL_TEMPLATE = """
+id: reference-only-terms
+version: 1
+role: terms
+title: 参照用特記事項
+engagement_kinds: [outsourcing]
+parties: {a: 委託者, b: 受託者}
+base_document: base.docx
+preamble: "{organization.name}と{vendor.name}は、次のとおり合意する。"
+closing: "本書2通を作成し、各自1通を保有する。"
+clauses:
+  - id: K01
+    version: 1
+    title: 遵守
+    paragraphs:
+      - text: "乙は、甲の情報セキュリティポリシーを遵守しなければならない。"
+"""
+
+
 @cache
 def catalog() -> Catalog:
+    templates = Path(tempfile.mkdtemp(prefix="vsaq-templates-"))
+    shutil.copy(PROJECT_ROOT / "contract_templates" / "base.docx", templates / "base.docx")
+    (templates / "reference-only-terms.yaml").write_text(MINIMAL_TEMPLATE, encoding="utf-8")
     return load_catalog(
         Settings(
             forms_dir=VSAQ / "forms",
             policies_dir=VSAQ / "policies",
-            contract_templates_dir=PROJECT_ROOT / "contract_templates",
+            contract_templates_dir=templates,
         )
     )
 
