@@ -22,6 +22,7 @@ from service.db import close_db, init_db
 from service.engagements import endpoints as _engagements  # noqa: F401
 from service.errors import AppError
 from service.evidence import endpoints as _evidence  # noqa: F401
+from service.ismap import endpoints as _ismap  # noqa: F401
 from service.openapi import build_openapi
 from service.portal.routes import portal_mount
 from service.questionnaire import endpoints as _questionnaire  # noqa: F401

@@ -46,9 +46,15 @@ async def _console_principal() -> Any:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from service.db import migrate_db
+    from service.db import close_db, migrate_db
 
-    asyncio.run(migrate_db())
+    async def migrate_and_close() -> None:
+        try:
+            await migrate_db()
+        finally:
+            await close_db()  # an open SQLite connection's thread would keep the process alive
+
+    asyncio.run(migrate_and_close())
     print("migrations applied")
     return 0
 
@@ -66,6 +72,51 @@ def cmd_catalog_check(args: argparse.Namespace) -> int:
         f"ok: {len(catalog.forms)} form(s), {len(catalog.profiles)} policy profile(s), "
         f"{len(catalog.templates)} contract template(s)"
     )
+    return 0
+
+
+def cmd_forms_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from service.catalog.loader import load_forms
+    from service.errors import CatalogError
+
+    settings = get_settings()
+    targets = [Path(p) for p in args.paths] or [settings.forms_dir]
+    files: list[Path] = []
+    for target in targets:
+        if target.is_dir():
+            files.extend(sorted(target.glob("*.yaml")))
+        elif target.is_file():
+            files.append(target)
+        else:
+            print(f"error: {target}: no such file or folder", file=sys.stderr)
+            return 1
+    if not files:
+        print(f"error: no form files (*.yaml) in {', '.join(map(str, targets))}", file=sys.stderr)
+        return 1
+    try:
+        forms = load_forms(files, settings.forms_dir.parent)
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for (form_id, version), form in sorted(forms.items()):
+        print(f"ok: {form_id} v{version}: {len(form.questions)} question(s)")
+    return 0
+
+
+def cmd_forms_import_vsaq(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from service.catalog.vsaq import VsaqError, import_vsaq_file
+
+    try:
+        written = import_vsaq_file(Path(args.file), Path(args.out))
+    except (OSError, VsaqError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 
@@ -183,6 +234,42 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return _run(run)
 
 
+def cmd_ismap_import(args: argparse.Namespace) -> int:
+    from service.ismap.report import print_import
+    from service.ismap.service import import_from_source
+
+    async def run() -> int:
+        principal = await _console_principal()
+        outcome = await import_from_source(
+            principal=principal, source=args.source, expiring_within_days=args.expiring_days
+        )
+        print_import(outcome)
+        return 0
+
+    return _run(run)
+
+
+def cmd_ismap_status(args: argparse.Namespace) -> int:
+    from service.ismap.report import print_status
+    from service.ismap.service import registration_status
+
+    async def run() -> int:
+        status = await registration_status(args.number, args.on)
+        print_status(status)
+        return 0 if status.valid else 1
+
+    return _run(run)
+
+
+def _iso_date(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vetting", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -198,6 +285,19 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_parser(
         "check", help="validate forms/, policies/, contract_templates/"
     ).set_defaults(func=cmd_catalog_check)
+
+    forms = commands.add_parser("forms", help="questionnaires").add_subparsers(required=True)
+    forms_check = forms.add_parser("check", help="validate forms only (default: forms/)")
+    forms_check.add_argument("paths", nargs="*", help="form files or folders")
+    forms_check.set_defaults(func=cmd_forms_check)
+    import_vsaq = forms.add_parser(
+        "import-vsaq", help="convert a Google VSAQ questionnaire into a form and a policy profile"
+    )
+    import_vsaq.add_argument("file", help="a VSAQ questionnaire (.json)")
+    import_vsaq.add_argument(
+        "--out", default="vsaq-import", help="writes OUT/forms/, OUT/policies/ and OUT/NOTICE"
+    )
+    import_vsaq.set_defaults(func=cmd_forms_import_vsaq)
 
     org = commands.add_parser("org", help="organizations").add_subparsers(required=True)
     org_create = org.add_parser("create", help="create an organization; prints its id")
@@ -226,6 +326,24 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit.add_parser("verify", help="report the first broken link of each chain")
     verify.add_argument("--org")
     verify.set_defaults(func=cmd_audit_verify)
+
+    ismap = commands.add_parser("ismap", help="ISMAP cloud service list").add_subparsers(
+        required=True
+    )
+    ismap_import = ismap.add_parser("import", help="import the list (XLSX or CSV) from FILE|URL")
+    ismap_import.add_argument("source", metavar="FILE|URL")
+    ismap_import.add_argument(
+        "--expiring-days", type=int, default=90, help="report expiries within this many days"
+    )
+    ismap_import.set_defaults(func=cmd_ismap_import)
+    ismap_status = ismap.add_parser(
+        "status", help="look a registration number up in the latest snapshot (exit 1 if invalid)"
+    )
+    ismap_status.add_argument("number", help="e.g. C21-0008-2")
+    ismap_status.add_argument(
+        "--on", type=_iso_date, help="judge validity on this day (YYYY-MM-DD; default today)"
+    )
+    ismap_status.set_defaults(func=cmd_ismap_status)
     return parser
 
 

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     policies_dir: Path = PROJECT_ROOT / "policies"
     contract_templates_dir: Path = PROJECT_ROOT / "contract_templates"
 
+    # ISMAP list import: the largest file accepted (upload or download) and the download timeout.
+    ismap_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    ismap_fetch_timeout_seconds: float = Field(default=30.0, gt=0)
+
     bootstrap_organization_name: str = "運用管理組織 / Operator"
 
 

@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "service.checks.models",
     "service.contracts.models",
     "service.audit.models",
+    "service.ismap.models",
     "service.evidence.models",
     "service.portal.models",
 ]

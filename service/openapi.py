@@ -56,6 +56,19 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
         ],
         "responses": {},
     }
+    if spec.query_model is not None:
+        schema = spec.query_model.model_json_schema(ref_template=REF_TEMPLATE)
+        required = set(schema.get("required", []))
+        operation["parameters"] += [
+            {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                "description": field_schema.get("description", ""),
+                "schema": field_schema,
+            }
+            for name, field_schema in schema["properties"].items()
+        ]
     if spec.auth == "user":
         operation["security"] = [{"bearerAuth": []}]
         if spec.roles is not None:

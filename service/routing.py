@@ -36,6 +36,7 @@ class Download:
     content: bytes
     media_type: str
     filename: str
+    ascii_filename: str | None = None  # for clients that ignore filename* (RFC 6266)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Endpoint:
     auth: str  # "user" | "vendor" | "none"
     roles: frozenset[Role] | None
     body_model: type[BaseModel] | None
+    query_model: type[BaseModel] | None
     path_params: dict[str, type]
     returns: Any  # a type: BaseModel subclass, list[...], Download or None
     download_types: tuple[str, ...] = (DOCX,)  # the media types a Download may have
@@ -75,6 +77,7 @@ def endpoint(
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler)
         body_model = hints.get("body")
+        query_model = hints.get("query")  # a model of the query string (?number=…)
         names_in_path = re.findall(r"\{(\w+)\}", path)
         path_params = {name: hints[name] for name in names_in_path}
         returns = hints.get("return")
@@ -91,6 +94,7 @@ def endpoint(
                 auth=auth,
                 roles=frozenset(roles) if roles is not None else None,
                 body_model=body_model,
+                query_model=query_model,
                 path_params=path_params,
                 returns=returns,
                 download_types=download_types,
@@ -142,6 +146,16 @@ def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
         ) from None
 
 
+def parse_query(model: type[BaseModel], request: Request) -> BaseModel:
+    """Query string values are text: the model (not strict) turns them into its field types."""
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "the query parameters do not fit", fields=_field_errors(exc, prefix="query.")
+        ) from None
+
+
 def _path_value(name: str, annotation: type, raw: str) -> Any:
     if annotation is UUID:
         try:
@@ -158,10 +172,12 @@ def _render(returns: Any, result: Any, status: int) -> Response:
     if isinstance(result, Download):
         from urllib.parse import quote
 
-        ascii_name = result.filename.encode("ascii", "replace").decode().replace("?", "_")
-        disposition = (
-            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(result.filename)}"
-        )
+        ascii_name = result.ascii_filename or result.filename
+        ascii_name = ascii_name.encode("ascii", "replace").decode()
+        ascii_name = re.sub(r'[?"\\\x00-\x1f\x7f]', "_", ascii_name)
+        # RFC 5987: percent-encode everything outside attr-char, "/" included.
+        encoded = quote(result.filename, safe="")
+        disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
         return Response(
             result.content,
             media_type=result.media_type,
@@ -189,6 +205,8 @@ def build_route(spec: Endpoint) -> Route:
             kwargs["principal"] = principal
         for name, annotation in spec.path_params.items():
             kwargs[name] = _path_value(name, annotation, request.path_params[name])
+        if spec.query_model is not None:
+            kwargs["query"] = parse_query(spec.query_model, request)
         if spec.body_model is not None:
             kwargs["body"] = parse_body(spec.body_model, await read_json_body(request))
         if "request" in parameters:

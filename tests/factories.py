@@ -15,6 +15,13 @@ ROLES = ["admin", "procurement", "security", "approver", "legal", "auditor"]
 # Real, valid 法人番号 (check digit included); numbers are only checked for form here.
 CORPORATE_NUMBERS = ["1180301018771", "7000012050002", "5010401067252"]
 _counter = itertools.count(1)
+# What an organization must set before its contracts can be generated.
+CONTRACT_SETTINGS = {
+    "address": "熊本県人吉市麓町16番地",
+    "representative": "人吉市長　山田　太郎",
+    "security_policy_name": "人吉市情報セキュリティポリシー（令和8年3月改定）",
+    "incident_contact": "総務部情報政策課（電話 0966-22-2111）",
+}
 
 
 def auth(token: str) -> dict[str, str]:
@@ -42,7 +49,12 @@ class Org:
 async def new_org(client: httpx.AsyncClient, operator_token: str, **settings: Any) -> Org:
     """An organization with one user and token per role."""
     n = next(_counter)
-    body = {"name": f"テスト市{n}", "jurisdiction_court": "熊本地方裁判所", **settings}
+    body = {
+        "name": f"テスト市{n}",
+        "jurisdiction_court": "熊本地方裁判所",
+        "contract_settings": CONTRACT_SETTINGS,
+        **settings,
+    }
     response = await client.post("/api/organizations", json=body, headers=auth(operator_token))
     assert response.status_code == 201, response.text
     org_id = response.json()["id"]
@@ -154,6 +166,29 @@ async def evaluated_review(
     refreshed = await client.get(f"/api/reviews/{review['id']}", headers=org.h("security"))
     assert refreshed.json()["status"] == "evaluated", refreshed.text
     return dict(refreshed.json())
+
+
+async def approve_through_the_chain(
+    client: httpx.AsyncClient, org: Org, review_id: str, conditions: list[str] | None = None
+) -> dict[str, Any]:
+    """Sign every step of the review's approval chain with the role each step asks for."""
+    chain = await client.get(f"/api/reviews/{review_id}/approvals", headers=org.h("auditor"))
+    assert chain.status_code == 200, chain.text
+    decided: httpx.Response | None = None
+    for step in chain.json()["steps"]:
+        body: dict[str, Any] = {"decision": "approve", "reason": "適合"}
+        if conditions and step["position"] == 1:
+            body = {
+                "decision": "approve_with_conditions",
+                "reason": "適合",
+                "conditions": conditions,
+            }
+        decided = await client.post(
+            f"/api/reviews/{review_id}/decision", json=body, headers=org.h(step["role"])
+        )
+        assert decided.status_code == 200, decided.text
+    assert decided is not None
+    return dict(decided.json())
 
 
 def portal_client(

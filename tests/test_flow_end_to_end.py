@@ -113,8 +113,12 @@ async def test_one_vetting_end_to_end(client: httpx.AsyncClient, operator_token:
     text = "\n".join(p.text for p in document.paragraphs)
     assert "株式会社さくらクラウド" in text
     assert "熊本地方裁判所" in text  # the organization's court, in the jurisdiction clause
-    assert "24時間" in text  # first incident report for 機密性2 without My Number
-    assert "第1条" in text and f"第{len(clause_ids)}条" in text
+    # 機密性2 without My Number allows 24 hours; the vendor promised 1, and is bound to it.
+    assert "知った時から1時間以内" in text
+    assert "日本法に準拠し" in text
+    assert "個人情報取扱特記事項" in text  # the engagement handles personal data
+    terms = [c for c in contract["clauses"] if c["part"] == "cloud-security-terms"]
+    assert "第1条（定義）" in text and f"第{len(terms)}条（協議）" in text
     assert "別紙" in text and "従事者名簿" in text  # the decision's condition, as the annex
     assert "{" not in text and "}" not in text  # no unfilled variable
 

@@ -89,6 +89,8 @@ def test_walkthrough_runs_as_written(server: tuple[str, str], tmp_path: Path) ->
     assert "approved_with_conditions" in out
     assert re.search(r"^\d{4}-\d{2}-\d{2}$", out, flags=re.M)  # next review due
     assert "contract.generated" in out
+    assert "cloud-security-terms\tK08\tnamed\t再委託の制限" in out  # the vendor named them
+    assert '{"name":"terms.cure_days","old":"30","new":"14"}' in out  # the diff of versions
     assert '"ok": true' in out
     contract = tmp_path / "contract.docx"
     assert zipfile.is_zipfile(contract)

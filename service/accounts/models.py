@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import uuid4
 
 from tortoise import fields
@@ -14,6 +15,8 @@ class Organization(Model):
     policy_profile = fields.CharField(max_length=100, default="base")
     review_interval_months = fields.IntField(default=12)
     jurisdiction_court = fields.CharField(max_length=100, default="")
+    # service.contracts.settings.ContractSettings: only the settings that are set.
+    contract_settings: dict[str, Any] = fields.JSONField(default=dict)
     # The operator organization created at first start; its admins may create organizations.
     is_operator = fields.BooleanField(default=False)
     engagement_counter = fields.IntField(default=0)

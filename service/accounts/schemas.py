@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from service.accounts.roles import Role
+from service.contracts.settings import ContractSettings
 
 STRICT = ConfigDict(extra="forbid", strict=True)
 
@@ -18,6 +19,7 @@ class OrganizationCreate(BaseModel):
     policy_profile: str = Field(default="base", min_length=1, max_length=100)
     review_interval_months: int = Field(default=12, ge=1, le=60)
     jurisdiction_court: str = Field(min_length=1, max_length=100)
+    contract_settings: ContractSettings = Field(default_factory=ContractSettings)
 
 
 class OrganizationUpdate(BaseModel):
@@ -26,6 +28,9 @@ class OrganizationUpdate(BaseModel):
     policy_profile: str | None = Field(default=None, min_length=1, max_length=100)
     review_interval_months: int | None = Field(default=None, ge=1, le=60)
     jurisdiction_court: str | None = Field(default=None, min_length=1, max_length=100)
+    contract_settings: ContractSettings | None = Field(
+        default=None, description="only the settings named change; null clears one"
+    )
 
 
 class OrganizationOut(BaseModel):
@@ -34,6 +39,7 @@ class OrganizationOut(BaseModel):
     policy_profile: str
     review_interval_months: int
     jurisdiction_court: str
+    contract_settings: ContractSettings
     created_at: datetime
 
 

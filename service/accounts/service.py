@@ -79,7 +79,11 @@ async def create_organization(*, principal: Principal, data: OrganizationCreate)
         raise Forbidden("only an admin of the operator organization creates organizations")
     _check_profile(data.policy_profile)
     async with transaction() as conn:
-        organization = await Organization.create(**data.model_dump(), using_db=conn)
+        organization = await Organization.create(
+            **data.model_dump(exclude={"contract_settings"}),
+            contract_settings=data.contract_settings.stored(),
+            using_db=conn,
+        )
         await record(
             conn,
             organization_id=str(organization.id),
@@ -87,7 +91,7 @@ async def create_organization(*, principal: Principal, data: OrganizationCreate)
             action="organization.created",
             object_type="organization",
             object_id=str(organization.id),
-            data=data.model_dump(),
+            data=data.model_dump(mode="json", exclude_none=True),
         )
     return organization
 
@@ -96,7 +100,11 @@ async def update_organization(
     *, principal: Principal, organization_id: str, data: OrganizationUpdate
 ) -> Organization:
     organization = await get_organization(principal, organization_id)
-    changes = data.model_dump(exclude_none=True)
+    changes = data.model_dump(exclude_none=True, exclude={"contract_settings"})
+    if data.contract_settings is not None:
+        changes["contract_settings"] = data.contract_settings.merged_into(
+            organization.contract_settings
+        )
     if "policy_profile" in changes:
         _check_profile(changes["policy_profile"])
     async with transaction() as conn:

@@ -12,6 +12,7 @@ ALLOWED_ROOTS = frozenset({"answers", "engagement"})
 ENGAGEMENT_FIELDS = frozenset(
     {
         "kind",
+        "supplier_type",
         "confidentiality",
         "integrity",
         "availability",

@@ -27,6 +27,12 @@ class QuestionType(StrEnum):
     rows = "rows"  # a repeating table, e.g. subcontractors: name, country, role
 
 
+# Engagement kinds a form can be given to (service.engagements.models.EngagementKind).
+ENGAGEMENT_KINDS = frozenset({"outsourcing", "cloud", "tos_cloud"})
+# A form kept for reference only (e.g. an imported third-party questionnaire): never given
+# to an engagement.
+REFERENCE_ONLY = "reference_only"
+
 EVIDENCE_KINDS = ("pdf", "png", "jpeg", "xlsx", "docx")
 _EVIDENCE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _COLUMN_TYPES = frozenset(
@@ -78,8 +84,9 @@ class Question(BaseModel):
         if not has_choices and self.choices:
             raise ValueError(f"question '{self.id}': only choice questions take choices")
         values = [c.value for c in self.choices]
-        if len(values) != len(set(values)):
-            raise ValueError(f"question '{self.id}': duplicate choice value")
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise ValueError(f"question '{self.id}': duplicate choice value(s) {repeated}")
         if self.type != QuestionType.number and (
             self.min is not None or self.max is not None or self.unit is not None
         ):
@@ -187,6 +194,24 @@ class Question(BaseModel):
         return None
 
 
+def _refuse_later_references(
+    question_id: str, key: str, expression: Expression, earlier: frozenset[str]
+) -> None:
+    """Conditions read only questions asked before: a form is answered top to bottom, and this
+    also rules out cycles (a question whose visibility depends, however indirectly, on itself)."""
+    if question_id in expression.answer_refs:
+        raise ValueError(
+            f"question '{question_id}': {key}: refers to itself (a cycle) in {expression.source!r}"
+        )
+    later = sorted(expression.answer_refs - earlier)
+    if later:
+        raise ValueError(
+            f"question '{question_id}': {key}: refers to question(s) {later} asked later in the "
+            f"form (a forward reference; conditions may only read earlier questions) "
+            f"in {expression.source!r}"
+        )
+
+
 def _truthy(expression: Expression, answers: dict[str, Any]) -> bool:
     try:
         return expression.evaluate({"answers": answers}) is True
@@ -216,25 +241,45 @@ class Form(BaseModel):
         return [q for s in self.sections for q in s.questions]
 
     @model_validator(mode="after")
+    def _check_kinds(self) -> Form:
+        unknown = sorted(set(self.engagement_kinds) - ENGAGEMENT_KINDS - {REFERENCE_ONLY})
+        if unknown:
+            raise ValueError(
+                f"engagement_kinds: unknown kind(s) {unknown}; use "
+                f"{sorted(ENGAGEMENT_KINDS)} or '{REFERENCE_ONLY}' alone"
+            )
+        if REFERENCE_ONLY in self.engagement_kinds and len(self.engagement_kinds) > 1:
+            raise ValueError(f"engagement_kinds: '{REFERENCE_ONLY}' cannot be combined")
+        return self
+
+    @model_validator(mode="after")
     def _compile(self) -> Form:
-        seen: set[str] = set()
+        all_ids: set[str] = set()
         for question in self.questions:
-            if question.id in seen:
+            if question.id in all_ids:
                 raise ValueError(f"question '{question.id}': duplicate id")
-            # Conditions may only look at questions asked before this one (no cycles).
-            earlier = frozenset(seen)
-            try:
-                if question.visible_if:
-                    question._visible_expr = compile_expression(
-                        question.visible_if, roots=frozenset({"answers"}), known_answers=earlier
+            all_ids.add(question.id)
+        known = frozenset(all_ids)
+        earlier: set[str] = set()
+        for question in self.questions:
+            for key, source in (
+                ("visible_if", question.visible_if),
+                ("required", question.required),
+            ):
+                if not isinstance(source, str) or not source:
+                    continue
+                try:
+                    expression = compile_expression(
+                        source, roots=frozenset({"answers"}), known_answers=known
                     )
-                if isinstance(question.required, str):
-                    question._required_expr = compile_expression(
-                        question.required, roots=frozenset({"answers"}), known_answers=earlier
-                    )
-            except ValueError as exc:
-                raise ValueError(f"question '{question.id}': {exc}") from None
-            seen.add(question.id)
+                except ValueError as exc:
+                    raise ValueError(f"question '{question.id}': {key}: {exc}") from None
+                _refuse_later_references(question.id, key, expression, frozenset(earlier))
+                if key == "visible_if":
+                    question._visible_expr = expression
+                else:
+                    question._required_expr = expression
+            earlier.add(question.id)
         return self
 
     def validate_answers(self, answers: dict[str, Any], *, complete: bool) -> dict[str, str]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from service.catalog.expressions import Expression, compile_expression
 from service.catalog.text import Text
@@ -63,10 +64,132 @@ class Requirement(BaseModel):
         )
 
 
-class PolicyProfile(BaseModel):
+class ApprovalStep(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    role: Literal["security", "approver"]
+    title: Text  # e.g. 情報セキュリティ管理者, CISO
+
+
+class ApprovalChain(BaseModel):
+    """Who must sign off, in order, when `applies_if` holds; the first matching chain wins."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    applies_if: str = "true"
+    steps: list[ApprovalStep] = Field(min_length=1)
+
+    _applies: Expression | None = PrivateAttr(default=None)
+
+    @property
+    def applies_expr(self) -> Expression:
+        assert self._applies is not None, "profile not compiled"
+        return self._applies
+
+    def compile(self) -> None:
+        self._applies = compile_expression(
+            self.applies_if, roots=frozenset({"engagement"}), known_answers=frozenset()
+        )
+
+
+DEFAULT_CHAIN = ApprovalChain(
+    id="default",
+    steps=[ApprovalStep(role="security", title=Text(ja="情報セキュリティ管理者", en="Security"))],
+)
+
+
+class BaseRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    version: int = Field(ge=1)
+
+
+class ProfileFile(BaseModel):
+    """A policy profile as written: either complete, or `extends` a pinned base version.
+
+    A child lists only its differences: `overrides` replace fields of base requirements (by id),
+    `remove` drops base requirements, `requirements` adds new ones, `approval_chains` replaces the
+    base's chains. Pinning the base version keeps (id, version) naming one fixed content.
+    """
+
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     version: int = Field(ge=1)
     title: Text
+    body: str | None = None  # the public body this profile belongs to, e.g. 人吉市
+    extends: BaseRef | None = None
+    overrides: list[dict[str, Any]] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)
+    requirements: list[Requirement] = Field(default_factory=list)
+    approval_chains: list[ApprovalChain] | None = None
+
+
+class PolicyProfile(BaseModel):
+    """A resolved profile: what evaluation and decisions use."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    version: int
+    title: Text
+    body: str | None = None
+    extends: BaseRef | None = None
     requirements: list[Requirement] = Field(min_length=1)
+    approval_chains: list[ApprovalChain] = Field(default_factory=list)
+
+    def chain_for(self, engagement: dict[str, Any]) -> ApprovalChain:
+        for chain in self.approval_chains:
+            if chain.applies_expr.evaluate({"engagement": engagement}) is True:
+                return chain
+        return DEFAULT_CHAIN
+
+    def requirement(self, requirement_id: str) -> Requirement | None:
+        return next((r for r in self.requirements if r.id == requirement_id), None)
+
+
+def resolve_profile(file: ProfileFile, base: PolicyProfile | None) -> PolicyProfile:
+    """Apply a child's differences to its base (ValueError naming the requirement on misuse)."""
+    if file.extends is None:
+        if file.overrides or file.remove:
+            raise ValueError("overrides and remove need 'extends'")
+        return PolicyProfile(
+            id=file.id,
+            version=file.version,
+            title=file.title,
+            body=file.body,
+            requirements=file.requirements,
+            approval_chains=file.approval_chains or [],
+        )
+    assert base is not None
+    requirements = {r.id: r for r in base.requirements}
+    for requirement_id in file.remove:
+        if requirements.pop(requirement_id, None) is None:
+            raise ValueError(f"remove: '{requirement_id}' is not in {base.id} v{base.version}")
+    for override in file.overrides:
+        current = requirements.get(str(override.get("id")))
+        if current is None:
+            raise ValueError(
+                f"overrides: '{override.get('id')}' is not in {base.id} v{base.version}"
+            )
+        merged = {**current.model_dump(exclude_defaults=False), **override}
+        try:
+            requirements[current.id] = Requirement.model_validate(merged)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            raise ValueError(f"overrides: '{current.id}' {where}: {problem['msg']}") from None
+    for added in file.requirements:
+        if added.id in requirements:
+            raise ValueError(f"'{added.id}' is already in {base.id}; use overrides")
+        requirements[added.id] = added
+    return PolicyProfile(
+        id=file.id,
+        version=file.version,
+        title=file.title,
+        body=file.body,
+        extends=file.extends,
+        requirements=list(requirements.values()),
+        approval_chains=(
+            file.approval_chains if file.approval_chains is not None else base.approval_chains
+        ),
+    )

@@ -33,13 +33,15 @@ class Verdict(Model):
     requirement_id = fields.CharField(max_length=64)
     profile_id = fields.CharField(max_length=100)
     profile_version = fields.IntField()
-    outcome = fields.CharEnumField(Outcome, max_length=20)
+    outcome = fields.CharEnumField(Outcome, max_length=20, description="Outcome")
     severity = fields.CharField(max_length=10)
     on_fail = fields.CharField(max_length=10)
     reason: dict[str, str] = fields.JSONField(default=dict)
     sources: list[dict[str, str]] = fields.JSONField(default=list)
     inputs: dict[str, Any] = fields.JSONField(default=dict)
-    override_outcome = fields.CharEnumField(Outcome, max_length=20, null=True)
+    override_outcome = fields.CharEnumField(
+        Outcome, max_length=20, null=True, description="Outcome"
+    )
     override_reason = fields.TextField(default="")
     overridden_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="overrides", null=True, on_delete=fields.RESTRICT

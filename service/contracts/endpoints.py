@@ -8,22 +8,27 @@ from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.contracts import service
 from service.contracts.models import Contract
-from service.contracts.schemas import ContractOut
+from service.contracts.schemas import ContractDiffOut, ContractOut, ContractRef
 from service.engagements.models import Engagement
 from service.reviews.models import Review
 from service.routing import Download, endpoint
 
 TAG = "contracts"
+READERS = {Role.legal, Role.security, Role.approver, Role.procurement, Role.auditor}
 
 
 def contract_out(contract: Contract) -> ContractOut:
     return ContractOut.model_validate(contract, from_attributes=True)
 
 
+def contract_ref(contract: Contract) -> ContractRef:
+    return ContractRef.model_validate(contract, from_attributes=True)
+
+
 @endpoint(
     "POST",
     "/api/reviews/{review_id}/contracts",
-    summary="Generate the contract (a new version) / 契約書の作成",
+    summary="Generate the contract; again = a new version / 契約書の作成・再作成",
     tag=TAG,
     status=201,
     roles={Role.legal},
@@ -35,7 +40,10 @@ async def generate_contract(principal: Principal, review_id: UUID) -> ContractOu
 
 
 @endpoint(
-    "GET", "/api/reviews/{review_id}/contracts", summary="Contract versions of a review", tag=TAG
+    "GET",
+    "/api/reviews/{review_id}/contracts",
+    summary="Contract versions of a review, oldest first / 契約書の版の一覧",
+    tag=TAG,
 )
 async def list_contracts(principal: Principal, review_id: UUID) -> list[ContractOut]:
     return [contract_out(c) for c in await service.list_contracts(principal, str(review_id))]
@@ -43,14 +51,53 @@ async def list_contracts(principal: Principal, review_id: UUID) -> list[Contract
 
 @endpoint(
     "GET",
+    "/api/contracts/{contract_id}",
+    summary="One contract version: clauses, values, SHA-256 / 契約書の版",
+    tag=TAG,
+    roles=READERS,
+)
+async def get_contract(principal: Principal, contract_id: UUID) -> ContractOut:
+    return contract_out(await service.get_contract(principal, str(contract_id)))
+
+
+@endpoint(
+    "GET",
     "/api/contracts/{contract_id}/document",
     summary="Download the .docx / 契約書のダウンロード",
     tag=TAG,
-    roles={Role.legal, Role.security, Role.approver, Role.procurement, Role.auditor},
+    roles=READERS,
 )
 async def download_contract(principal: Principal, contract_id: UUID) -> Download:
     contract = await service.get_contract(principal, str(contract_id))
     review = await Review.get(id=contract.review_id)
     engagement = await Engagement.get(id=review.engagement_id)
-    filename = f"{contract.title}_{engagement.number}_v{contract.version}.docx"
-    return Download(content=bytes(contract.content), media_type=service.DOCX, filename=filename)
+    suffix = f"{engagement.number}_v{contract.version}.docx"
+    return Download(
+        content=bytes(contract.content),
+        media_type=service.DOCX,
+        filename=f"{contract.title}_{suffix}",
+        ascii_filename=f"contract_{suffix}",
+    )
+
+
+@endpoint(
+    "GET",
+    "/api/contracts/{contract_id}/diff/{base_contract_id}",
+    summary="What changed from the base version to this one / 版の比較",
+    tag=TAG,
+    roles=READERS,
+)
+async def diff_contracts(
+    principal: Principal, contract_id: UUID, base_contract_id: UUID
+) -> ContractDiffOut:
+    base, contract, changes = await service.compare_contracts(
+        principal, str(contract_id), str(base_contract_id)
+    )
+    return ContractDiffOut.model_validate(
+        {
+            "base": contract_ref(base),
+            "contract": contract_ref(contract),
+            "same_document": base.sha256 == contract.sha256,
+            **service.changes_as_dict(changes),
+        }
+    )

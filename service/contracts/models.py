@@ -26,8 +26,15 @@ class Contract(Model):
     template_id = fields.CharField(max_length=100)
     template_version = fields.IntField()
     title = fields.CharField(max_length=200)
+    # The parts (terms, then annexes) as {id, version, title}.
+    parts: list[dict[str, Any]] = fields.JSONField(default=list)
+    # Each clause as {part, id, version, variant, title, mandated_by}, in document order.
     clauses: list[dict[str, Any]] = fields.JSONField(default=list)
-    values: dict[str, str] = fields.JSONField(default=dict)
+    # Every variable the document uses, with its value (a string, or a list for 号 lists).
+    values: dict[str, Any] = fields.JSONField(default=dict)
+    conditions: list[str] = fields.JSONField(default=list)  # the annex (別紙)
+    # Mandated clause ids this contract type does not carry: {clause id: [requirement ids]}.
+    mandated_not_carried: dict[str, list[str]] = fields.JSONField(default=dict)
     sha256 = fields.CharField(max_length=64)
     content = fields.BinaryField()
     created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(

@@ -1,115 +1,258 @@
-"""Render a ResolvedContract as .docx. The only module that imports python-docx."""
+"""Render a ResolvedContract as .docx on a base document. The only module that imports python-docx.
+
+The base .docx (contract_templates/base.docx, built by build_base_docx.py there) carries the
+page set-up and the styles named in REQUIRED_STYLES; this module empties its body and writes the
+contract with them. Numbers are written as text (第1条, 2, (1)), as Japanese contracts print
+them, so they read the same in Word, LibreOffice and any text extraction.
+"""
 
 from __future__ import annotations
 
+import copy
 import io
 import re
+import zipfile
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm
 
-from service.contracts.document import ResolvedContract
+from service.contracts.document import Article, Party, ResolvedContract
 
-MINCHO = "游明朝"  # Word on Windows and macOS; LibreOffice substitutes its own Mincho
-LATIN = "Century"
 FULL_WIDTH_SPACE = "\u3000"
-# XML 1.0 cannot carry most control characters; a vendor answer must not break the file.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+REQUIRED_STYLES = (
+    "Contract Title",
+    "Contract Parties",
+    "Contract Preamble",
+    "Part Title",
+    "Article Heading",
+    "Article Lead",
+    "Article Paragraph",
+    "Article Item",
+    "Signature Lead",
+    "Annex Heading",
+    "Annex Item",
+    "Header",
+    "Footer",
+)
+TABLE_STYLE = "Table Grid"
+# XML 1.0 cannot carry most control characters, nor lone surrogates (a JSON string may hold
+# "\ud800"); a vendor answer must not break the file.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def _set_fonts(style: object) -> None:
-    font = style.font  # type: ignore[attr-defined]
-    font.name = LATIN
-    font.size = Pt(10.5)
-    rpr = style.element.get_or_add_rPr()  # type: ignore[attr-defined]
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.append(fonts)
-    fonts.set(qn("w:eastAsia"), MINCHO)
-    fonts.set(qn("w:hint"), "eastAsia")
+def _open(base: bytes) -> Any:
+    try:
+        return Document(io.BytesIO(base))
+    except Exception as exc:  # python-docx raises zip, XML and package errors alike
+        raise ValueError(f"cannot be opened ({type(exc).__name__}: {exc})") from None
 
 
-def _page_number_field(paragraph: object) -> None:
-    run = paragraph.add_run()  # type: ignore[attr-defined]
-    for kind, text in (("begin", None), (None, " PAGE "), ("end", None)):
-        if kind:
+def check_base_document(base: bytes) -> None:
+    """Raise ValueError saying what is wrong with a base .docx (the loader names the file)."""
+    document = _open(base)
+    names = {s.name for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    missing = [name for name in REQUIRED_STYLES if name not in names]
+    if missing:
+        raise ValueError(f"paragraph style(s) missing: {missing}")
+    if TABLE_STYLE not in {s.name for s in document.styles if s.type == WD_STYLE_TYPE.TABLE}:
+        raise ValueError(f"table style '{TABLE_STYLE}' missing")
+
+
+def add_page_number(paragraph: Any) -> None:
+    """－ PAGE － as a field (also used by build_base_docx.py for the base's footer)."""
+    paragraph.add_run("－ ")
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1")):
+        if kind is not None:
             element = OxmlElement("w:fldChar")
             element.set(qn("w:fldCharType"), kind)
+        elif text == "1":
+            element = OxmlElement("w:t")
+            element.text = text
         else:
             element = OxmlElement("w:instrText")
             element.set(qn("xml:space"), "preserve")
             element.text = text
         run._r.append(element)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run._r.append(end)
+    paragraph.add_run(" －")
 
 
-def _numbered(paragraph_index: int, text: str) -> str:
-    # 項: the first paragraph carries no number, the following ones 2, 3 …
-    return text if paragraph_index == 0 else f"{paragraph_index + 1}{FULL_WIDTH_SPACE}{text}"
+class _Writer:
+    """Appends paragraphs to the body with the base document's styles.
+
+    Builds the paragraph XML directly: python-docx's `add_paragraph(style=…)` looks the style
+    up again for every paragraph, which was most of the time spent on a 30-clause contract.
+    """
+
+    def __init__(self, document: Any) -> None:
+        self.body = document.element.body
+        self.section = self.body.find(qn("w:sectPr"))
+        # One prototype paragraph per style, copied for each paragraph written.
+        self.prototypes: dict[str, Any] = {}
+        for name in REQUIRED_STYLES:
+            paragraph = OxmlElement("w:p")
+            properties = _child(paragraph, "w:pPr")
+            _child(properties, "w:pStyle").set(qn("w:val"), document.styles[name].style_id)
+            text = _child(_child(paragraph, "w:r"), "w:t")
+            text.set(XML_SPACE, "preserve")
+            self.prototypes[name] = paragraph
+
+    def add(self, style: str, text: str) -> Any:
+        paragraph = copy.deepcopy(self.prototypes[style])
+        run = paragraph[1]
+        text = clean(text)
+        if "\n" in text or "\t" in text:
+            run.remove(run[0])
+            _run_text(run, text)
+        else:
+            run[0].text = text
+        self.section.addprevious(paragraph)
+        return paragraph
+
+    def article(self, number: int, article: Article) -> None:
+        self.add("Article Heading", f"第{number}条（{article.title}）")
+        for index, paragraph in enumerate(article.paragraphs):
+            if index == 0:
+                self.add("Article Lead", paragraph.text)
+            else:
+                self.add("Article Paragraph", f"{index + 1}{FULL_WIDTH_SPACE}{paragraph.text}")
+            for item_number, item in enumerate(paragraph.items, start=1):
+                self.add("Article Item", f"({item_number}){FULL_WIDTH_SPACE}{item}")
 
 
-def render_contract(contract: ResolvedContract) -> bytes:
-    document = Document()
+def _child(parent: Any, tag: str) -> Any:
+    child = OxmlElement(tag)
+    parent.append(child)
+    return child
+
+
+def _run_text(run: Any, text: str) -> None:
+    """Text into a run: line breaks and tabs as Word writes them, spaces kept."""
+    for line_number, line in enumerate(text.split("\n")):
+        if line_number:
+            _child(run, "w:br")
+        for piece_number, piece in enumerate(line.split("\t")):
+            if piece_number:
+                _child(run, "w:tab")
+            if piece:
+                node = _child(run, "w:t")
+                node.text = piece
+                node.set(XML_SPACE, "preserve")
+
+
+def _party_lines(party: Party) -> list[str]:
+    lines = [f"住所{FULL_WIDTH_SPACE}{party.address}", f"名称{FULL_WIDTH_SPACE}{party.name}"]
+    # 乙's representative writes (or stamps) the name when signing.
+    representative = party.representative or FULL_WIDTH_SPACE * 10
+    lines.append(f"代表者{FULL_WIDTH_SPACE}{representative}{FULL_WIDTH_SPACE * 4}印")
+    return lines
+
+
+def _signature_table(document: Any, contract: ResolvedContract) -> None:
+    table = document.add_table(rows=2, cols=2)
+    table.style = document.styles[TABLE_STYLE]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    widths = (Mm(35), Mm(125))
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for row, party in zip(table.rows, (contract.party_a, contract.party_b), strict=True):
+        # A party's block never breaks across pages.
+        _child(row._tr.get_or_add_trPr(), "w:cantSplit")
+        label, details = row.cells
+        label.width, details.width = widths
+        label.paragraphs[0].add_run(clean(f"{party.label}（{party.role}）"))
+        lines = _party_lines(party)
+        details.paragraphs[0].add_run(clean(lines[0]))
+        for line in lines[1:]:
+            details.add_paragraph().add_run(clean(line))
+    # Both parties on one page: the first row keeps with the next.
+    for cell in table.rows[0].cells:
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
+
+
+def _header_and_footer(document: Any, contract: ResolvedContract) -> None:
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(25))
-    _set_fonts(document.styles["Normal"])
-
+    # base.docx brings its header and footer (cheaper than creating the parts each time).
     header = section.header.paragraphs[0]
-    header.text = _clean(f"{contract.title}　{contract.engagement_number}")
+    for run in list(header.runs):
+        run._r.getparent().remove(run._r)
+    header.style = document.styles["Header"]
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _page_number_field(footer)
+    header.add_run(clean(f"{contract.title}{FULL_WIDTH_SPACE}{contract.engagement_number}"))
+    footer = section.footer
+    fields = [node.text or "" for node in footer._element.iter(qn("w:instrText"))]
+    if not any(field.split()[:1] == ["PAGE"] for field in fields):
+        paragraph = footer.paragraphs[0]
+        paragraph.style = document.styles["Footer"]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        add_page_number(paragraph)
 
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title_run = title.add_run(_clean(contract.title))
-    title_run.bold = True
-    title_run.font.size = Pt(14)
 
-    document.add_paragraph(_clean(contract.preamble))
+def render_contract(contract: ResolvedContract, base: bytes) -> bytes:
+    """The contract as .docx bytes; the same contract and base give the same bytes."""
+    document = _open(base)
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    write = _Writer(document)
+    _header_and_footer(document, contract)
 
-    for number, article in enumerate(contract.articles, start=1):
-        heading = document.add_paragraph()
-        heading.add_run(_clean(f"第{number}条（{article.title}）")).bold = True
-        for index, (text, items) in enumerate(article.paragraphs):
-            body = document.add_paragraph(_clean(_numbered(index, text)))
-            body.paragraph_format.first_line_indent = Mm(3.7) if index == 0 else None
-            for item_number, item in enumerate(items, start=1):
-                line = document.add_paragraph(_clean(f"({item_number}){FULL_WIDTH_SPACE}{item}"))
-                line.paragraph_format.left_indent = Mm(7.4)
+    write.add("Contract Title", contract.title)
+    write.add("Contract Parties", f"件名{FULL_WIDTH_SPACE}{contract.subject}")
+    for party in (contract.party_a, contract.party_b):
+        write.add(
+            "Contract Parties", f"{party.role}（{party.label}）{FULL_WIDTH_SPACE}{party.name}"
+        )
+    for index, part in enumerate(contract.parts):
+        if index > 0:
+            write.add("Part Title", part.title)
+        write.add("Contract Preamble", part.preamble)
+        for number, article in enumerate(part.articles, start=1):
+            write.article(number, article)
 
-    closing = "本特記事項の締結を証するため、本書2通を作成し、甲乙記名押印の上、各自1通を保有する。"
-    document.add_paragraph(closing)
-    table = document.add_table(rows=3, cols=2)
-    table.style = "Table Grid"
-    cells = [
-        ("甲", "乙"),
-        (contract.party_a, contract.party_b),
-        ("（記名押印）", f"{contract.party_b_address}\n（記名押印）"),
-    ]
-    for row, values in zip(table.rows, cells, strict=True):
-        for cell, value in zip(row.cells, values, strict=True):
-            cell.text = _clean(value)
+    write.add("Signature Lead", contract.closing)
+    _signature_table(document, contract)
 
     if contract.conditions:
-        document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        annex = document.add_paragraph()
-        annex.add_run("別紙　承認条件").bold = True
+        write.add("Annex Heading", "別紙　承認条件")
         for number, condition in enumerate(contract.conditions, start=1):
-            document.add_paragraph(_clean(f"{number}{FULL_WIDTH_SPACE}{condition}"))
+            write.add("Annex Item", f"{number}{FULL_WIDTH_SPACE}{condition}")
 
+    properties = document.core_properties
+    properties.title = clean(contract.title)[:255]
+    properties.identifier = clean(contract.engagement_number)[:255]
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _fixed_times(buffer.getvalue())
+
+
+def _fixed_times(content: bytes) -> bytes:
+    """Rewrite the zip with fixed member times so that equal contracts hash equal."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as target:
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(member, source.read(info.filename))
+    return out.getvalue()

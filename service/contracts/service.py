@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import asdict, replace
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -10,17 +11,25 @@ from tortoise.exceptions import IntegrityError
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.service import record
-from service.catalog.contract_templates import VARIABLE, ContractTemplate
-from service.catalog.loader import current_catalog
+from service.catalog.contract_templates import ContractTemplate
+from service.catalog.forms import Form
+from service.catalog.loader import Catalog, current_catalog
 from service.checks.models import Outcome, Verdict
-from service.contracts.document import Article, ResolvedContract
+from service.contracts.assemble import AssembledContract, Selection, assemble_contract
+from service.contracts.diff import ContractChanges, contract_changes
 from service.contracts.models import Contract
 from service.contracts.render import render_contract
-from service.contracts.values import ContractFacts, contract_values
+from service.contracts.values import (
+    ContractFacts,
+    contract_values,
+    subcontractor_lines,
+    without_surrogates,
+)
 from service.engagements.models import Engagement
 from service.engagements.service import engagement_facts
 from service.errors import Conflict, NotFound
 from service.jobs import transaction
+from service.questionnaire.models import AnswerSet
 from service.reviews.models import Review
 from service.reviews.service import get_review
 from service.reviews.states import ReviewStatus
@@ -30,33 +39,71 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 APPROVED = (ReviewStatus.approved, ReviewStatus.approved_with_conditions)
 
 
-def _fill(text: str, values: dict[str, str], clause_id: str) -> str:
-    def value_of(match: Any) -> str:
-        name = match.group(1)
-        value = values.get(name, "")
-        if not value.strip():
-            raise Conflict(
-                f"clause {clause_id}: variable '{name}' has no value / 値が未設定です",
-                fields={name: f"needed by clause {clause_id}"},
-            )
-        return value
-
-    return VARIABLE.sub(value_of, text)
+def _country_labels(form: Form | None) -> dict[str, str]:
+    """Japanese labels of the subcontractor table's country column, when the form has one."""
+    if form is None:
+        return {}
+    for question in form.questions:
+        if question.id == "subcontractors":
+            for column in question.columns:
+                if column.id == "country":
+                    return {choice.value: choice.label.ja for choice in column.choices}
+    return {}
 
 
-def choose_clauses(
-    template: ContractTemplate, engagement: dict[str, Any], mandated: dict[str, list[str]]
-) -> list[tuple[Any, list[str]]]:
-    """Clauses whose condition holds, plus every clause an applicable requirement mandates."""
-    chosen = []
-    for clause in template.clauses:
-        applies = clause.applies_expr.evaluate({"engagement": engagement}) is True
-        if applies or clause.id in mandated:
-            chosen.append((clause, mandated.get(clause.id, [])))
-    return chosen
+def _selection(catalog: Catalog, review: Review, verdicts: list[Verdict]) -> Selection:
+    """Requirements judged applicable in the review, and the clauses their policy mandates."""
+    assert review.profile_version is not None
+    profile = catalog.profile(review.profile_id, review.profile_version)
+    applicable = {
+        v.requirement_id for v in verdicts if v.effective_outcome != Outcome.not_applicable
+    }
+    mandated: dict[str, list[str]] = {}
+    for requirement in profile.requirements:
+        if requirement.id in applicable:
+            for clause_id in requirement.clauses:
+                mandated.setdefault(clause_id, []).append(requirement.id)
+    return Selection(applicable_requirements=frozenset(applicable), mandated=mandated)
+
+
+def build_contract(
+    *,
+    catalog: Catalog,
+    facts: ContractFacts,
+    engagement: dict[str, Any],
+    selection: Selection,
+    conditions: list[str],
+) -> tuple[ContractTemplate, AssembledContract]:
+    """The contract for these facts, resolved and filled (no database; also used by tests)."""
+    terms = catalog.latest_template_for_kind(facts.kind)
+    if terms is None:
+        raise Conflict(f"no contract template covers engagements of kind '{facts.kind}'")
+    annexes = [catalog.latest_annex(annex_id) for annex_id in terms.annexes]
+    facts = replace(
+        facts,
+        answers=without_surrogates(dict(facts.answers)),
+        subcontractors=without_surrogates(list(facts.subcontractors)),
+    )
+    context = {
+        "engagement": engagement,
+        "answers": dict(facts.answers),
+        "review": {"conditions": list(conditions)},
+    }
+    assembled = assemble_contract(
+        terms=terms,
+        annexes=annexes,
+        context=context,
+        selection=selection,
+        values=contract_values(facts),
+        engagement_number=facts.engagement_number,
+        subject=facts.service_name,
+        conditions=conditions,
+    )
+    return terms, assembled
 
 
 async def generate_contract(*, principal: Principal, review_id: str) -> Contract:
+    """A new version of the review's contract; earlier versions stay as they are."""
     review = await get_review(principal, review_id)
     if review.status not in APPROVED:
         raise Conflict("a contract is generated only for an approved review / 承認後に作成できます")
@@ -64,93 +111,67 @@ async def generate_contract(*, principal: Principal, review_id: str) -> Contract
     vendor = await Vendor.get(id=engagement.vendor_id)
     organization = await Organization.get(id=review.organization_id)
     catalog = current_catalog()
-    template = catalog.latest_template_for_kind(engagement.kind.value)
-    if template is None:
-        raise Conflict(f"no contract template covers engagements of kind '{engagement.kind}'")
-    assert review.profile_version is not None
-    profile = catalog.profile(review.profile_id, review.profile_version)
-    verdicts = {v.requirement_id: v for v in await Verdict.filter(review_id=review.id)}
-    mandated: dict[str, list[str]] = {}
-    for requirement in profile.requirements:
-        verdict = verdicts.get(requirement.id)
-        if verdict is not None and verdict.effective_outcome != Outcome.not_applicable:
-            for clause_id in requirement.clauses:
-                mandated.setdefault(clause_id, []).append(requirement.id)
-
-    values = contract_values(
-        ContractFacts(
-            organization_name=organization.name,
-            jurisdiction_court=organization.jurisdiction_court,
-            vendor_name=vendor.name,
-            vendor_corporate_number=vendor.corporate_number,
-            vendor_address=vendor.address,
-            engagement_number=engagement.number,
-            service_name=engagement.service_name,
-            purpose=engagement.purpose,
-            start_date=engagement.start_date,
-            term_months=engagement.term_months,
-            confidentiality=engagement.confidentiality,
-            availability=engagement.availability,
-            my_number=engagement.my_number,
-            kind=engagement.kind.value,
-        )
-    )
-    chosen = choose_clauses(template, engagement_facts(engagement), mandated)
-    articles = [
-        Article(
-            clause_id=clause.id,
-            clause_version=clause.version,
-            title=clause.title,
-            paragraphs=[
-                (_fill(p.text, values, clause.id), [_fill(i, values, clause.id) for i in p.items])
-                for p in clause.paragraphs
-            ],
-        )
-        for clause, _ in chosen
-    ]
-    resolved = ResolvedContract(
-        title=template.title,
+    form = catalog.forms.get((review.form_id, review.form_version))
+    answer_set = await AnswerSet.get_or_none(review_id=review.id)
+    raw_answers = dict(answer_set.answers) if answer_set is not None else {}
+    answers = form.visible_answers(raw_answers) if form is not None else raw_answers
+    facts = ContractFacts(
+        organization_name=organization.name,
+        jurisdiction_court=organization.jurisdiction_court,
+        vendor_name=vendor.name,
+        vendor_corporate_number=vendor.corporate_number,
+        vendor_address=vendor.address,
         engagement_number=engagement.number,
-        party_a=organization.name,
-        party_b=vendor.name,
-        party_b_address=vendor.address,
-        preamble=_fill(template.preamble, values, "preamble"),
-        articles=articles,
+        service_name=engagement.service_name,
+        purpose=engagement.purpose,
+        start_date=engagement.start_date,
+        term_months=engagement.term_months,
+        kind=engagement.kind.value,
+        confidentiality=engagement.confidentiality,
+        integrity=engagement.integrity,
+        availability=engagement.availability,
+        my_number=engagement.my_number,
+        contract_settings=organization.contract_settings,
+        answers=answers,
+        subcontractors=subcontractor_lines(answers.get("subcontractors"), _country_labels(form)),
+    )
+    verdicts = await Verdict.filter(review_id=review.id)
+    terms, assembled = build_contract(
+        catalog=catalog,
+        facts=facts,
+        engagement=engagement_facts(engagement),
+        selection=_selection(catalog, review, verdicts),
         conditions=list(review.conditions),
     )
-    content = render_contract(resolved)
-    used = sorted({name for clause, _ in chosen for name in _variables_of(clause)})
-    used_values = {name: values[name] for name in used}
-    for name in VARIABLE.findall(template.preamble):
-        used_values[name] = values[name]
-    return await _store(principal, review, template, chosen, used_values, content)
-
-
-def _variables_of(clause: Any) -> list[str]:
-    texts = [t for p in clause.paragraphs for t in [p.text, *p.items]]
-    return [name for text in texts for name in VARIABLE.findall(text)]
+    assert terms.base_document is not None
+    content = render_contract(assembled.document, catalog.base_documents[terms.base_document])
+    return await _store(principal, review, terms, assembled, content)
 
 
 async def _store(
     principal: Principal,
     review: Review,
-    template: ContractTemplate,
-    chosen: list[tuple[Any, list[str]]],
-    values: dict[str, str],
+    terms: ContractTemplate,
+    assembled: AssembledContract,
     content: bytes,
 ) -> Contract:
     previous = await Contract.filter(review_id=review.id).order_by("-version").first()
+    version = previous.version + 1 if previous else 1
+    parts = [{"id": p.id, "version": p.version, "title": p.title} for p in assembled.parts]
     try:
         async with transaction() as conn:
             contract = await Contract.create(
                 organization_id=review.organization_id,
-                review=review,
-                version=(previous.version + 1) if previous else 1,
-                template_id=template.id,
-                template_version=template.version,
-                title=template.title,
-                clauses=[{"id": c.id, "version": c.version, "mandated_by": by} for c, by in chosen],
-                values=values,
+                review_id=review.id,
+                version=version,
+                template_id=terms.id,
+                template_version=terms.version,
+                title=terms.title,
+                parts=parts,
+                clauses=[use.as_record() for use in assembled.clauses],
+                values=assembled.values,
+                conditions=list(assembled.document.conditions),
+                mandated_not_carried=assembled.mandated_not_carried,
                 sha256=hashlib.sha256(content).hexdigest(),
                 content=content,
                 created_by_id=principal.user_id,
@@ -164,7 +185,12 @@ async def _store(
                 object_type="contract",
                 object_id=str(contract.id),
                 review_id=str(review.id),
-                data={"version": contract.version, "sha256": contract.sha256},
+                data={
+                    "version": contract.version,
+                    "sha256": contract.sha256,
+                    "parts": [f"{p['id']}@{p['version']}" for p in parts],
+                    "clauses": len(assembled.clauses),
+                },
             )
     except IntegrityError:
         raise Conflict("another version was generated at the same time; try again") from None
@@ -181,3 +207,27 @@ async def get_contract(principal: Principal, contract_id: str) -> Contract:
     if contract is None:
         raise NotFound("no such contract")
     return contract
+
+
+async def compare_contracts(
+    principal: Principal, contract_id: str, base_contract_id: str
+) -> tuple[Contract, Contract, ContractChanges]:
+    """What changed from `base` to `contract` (any two versions the caller's organization has,
+    e.g. two versions of one review, or the contracts of two review rounds)."""
+    contract = await get_contract(principal, contract_id)
+    base = await get_contract(principal, base_contract_id)
+    changes = contract_changes(
+        old_clauses=base.clauses,
+        new_clauses=contract.clauses,
+        old_values=base.values,
+        new_values=contract.values,
+        old_conditions=base.conditions,
+        new_conditions=contract.conditions,
+        old_parts=base.parts,
+        new_parts=contract.parts,
+    )
+    return base, contract, changes
+
+
+def changes_as_dict(changes: ContractChanges) -> dict[str, Any]:
+    return asdict(changes)

@@ -18,6 +18,12 @@ class EngagementKind(StrEnum):
     tos_cloud = "tos_cloud"  # 約款型クラウド（機密性1のみ）
 
 
+class SupplierType(StrEnum):
+    contractor = "contractor"  # 委託事業者 / クラウド事業者
+    designated_manager = "designated_manager"  # 指定管理者 (公の施設の管理)
+    housing_agent = "housing_agent"  # 管理代行者 (公営住宅の管理)
+
+
 class NetworkSegment(StrEnum):
     my_number = "my_number"  # マイナンバー利用事務系
     lgwan = "lgwan"  # LGWAN接続系
@@ -35,7 +41,10 @@ class Engagement(Model):
     )
     vendor_id: str
     number = fields.CharField(max_length=32)
-    kind = fields.CharEnumField(EngagementKind, max_length=20)
+    kind = fields.CharEnumField(EngagementKind, max_length=20, description="EngagementKind")
+    supplier_type = fields.CharEnumField(
+        SupplierType, max_length=20, default=SupplierType.contractor, description="SupplierType"
+    )
     service_name = fields.CharField(max_length=200)
     purpose = fields.TextField()
     confidentiality = fields.SmallIntField()
@@ -43,7 +52,9 @@ class Engagement(Model):
     availability = fields.SmallIntField()
     personal_data = fields.BooleanField()
     my_number = fields.BooleanField()
-    network_segment = fields.CharEnumField(NetworkSegment, max_length=20)
+    network_segment = fields.CharEnumField(
+        NetworkSegment, max_length=20, description="NetworkSegment"
+    )
     subcontracting = fields.BooleanField()
     start_date = fields.DateField()
     term_months = fields.SmallIntField()

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.engagements.models import EngagementKind, NetworkSegment
+from service.engagements.models import EngagementKind, NetworkSegment, SupplierType
 
 
 class EngagementCreate(BaseModel):
@@ -19,6 +19,12 @@ class EngagementCreate(BaseModel):
         description=(
             "outsourcing 業務委託 / cloud クラウド(機密性2以上) / tos_cloud 約款型(機密性1のみ)"
         )
+    )
+    supplier_type: SupplierType = Field(
+        default=SupplierType.contractor,
+        description=(
+            "contractor 委託事業者 / designated_manager 指定管理者 / housing_agent 管理代行者"
+        ),
     )
     service_name: str = Field(min_length=1, max_length=200)
     purpose: str = Field(min_length=1, max_length=4000)
@@ -53,6 +59,7 @@ class EngagementOut(BaseModel):
     number: str
     vendor_id: UUID
     kind: EngagementKind
+    supplier_type: SupplierType
     service_name: str
     purpose: str
     confidentiality: int

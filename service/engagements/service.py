@@ -67,6 +67,7 @@ def engagement_facts(engagement: Engagement) -> dict[str, Any]:
     """The engagement as policy expressions and contract rules see it (`engagement.*`)."""
     return {
         "kind": engagement.kind.value,
+        "supplier_type": engagement.supplier_type.value,
         "confidentiality": engagement.confidentiality,
         "integrity": engagement.integrity,
         "availability": engagement.availability,

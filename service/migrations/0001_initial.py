@@ -3,7 +3,8 @@ from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
 from service.checks.models import Outcome
-from service.engagements.models import EngagementKind, NetworkSegment
+from service.engagements.models import EngagementKind, NetworkSegment, SupplierType
+from service.ismap.listing import ListKind
 from service.reviews.states import ReviewStatus
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
@@ -14,6 +15,50 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.CreateModel(
+            name='IsmapSnapshot',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('source', fields.CharField(max_length=2000)),
+                ('sha256', fields.CharField(unique=True, max_length=64)),
+                ('size_bytes', fields.IntField()),
+                ('imported_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('imported_by', fields.CharField(max_length=200)),
+                ('published_on', fields.DateField(null=True)),
+                ('row_count', fields.IntField()),
+                ('layouts', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('problems', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('previous_snapshot_id', fields.UUIDField(null=True)),
+                ('changes', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('expiring_within_days', fields.IntField()),
+            ],
+            options={'table': 'ismap_snapshot', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='IsmapEntry',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('snapshot', fields.ForeignKeyField('models.IsmapSnapshot', source_field='snapshot_id', db_constraint=True, to_field='id', related_name='entries', on_delete=OnDelete.CASCADE)),
+                ('registration_number', fields.CharField(max_length=32)),
+                ('stem', fields.CharField(db_index=True, max_length=32)),
+                ('suffix', fields.IntField(null=True)),
+                ('service_name', fields.TextField(unique=False)),
+                ('provider_name', fields.TextField(unique=False)),
+                ('provider_key', fields.TextField(unique=False)),
+                ('registered_on', fields.DateField(null=True)),
+                ('expires_on', fields.DateField(null=True)),
+                ('audit_period_start', fields.DateField(null=True)),
+                ('audit_period_end', fields.DateField(null=True)),
+                ('expiry_derived', fields.BooleanField(default=False)),
+                ('scope', fields.TextField(default='', unique=False)),
+                ('list_kind', fields.CharEnumField(description='ismap: ISMAP\nismap_liu: ISMAP-LIU', enum_type=ListKind, max_length=16)),
+                ('sheet', fields.CharField(max_length=100)),
+                ('row', fields.IntField()),
+            ],
+            options={'table': 'ismap_entry', 'app': 'models', 'unique_together': (('snapshot', 'registration_number'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Organization',
             fields=[
                 ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
@@ -21,6 +66,7 @@ class Migration(migrations.Migration):
                 ('policy_profile', fields.CharField(default='base', max_length=100)),
                 ('review_interval_months', fields.IntField(default=12)),
                 ('jurisdiction_court', fields.CharField(default='', max_length=100)),
+                ('contract_settings', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('is_operator', fields.BooleanField(default=False)),
                 ('engagement_counter', fields.IntField(default=0)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
@@ -98,7 +144,8 @@ class Migration(migrations.Migration):
                 ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='engagements', on_delete=OnDelete.RESTRICT)),
                 ('vendor', fields.ForeignKeyField('models.Vendor', source_field='vendor_id', db_constraint=True, to_field='id', related_name='engagements', on_delete=OnDelete.RESTRICT)),
                 ('number', fields.CharField(max_length=32)),
-                ('kind', fields.CharEnumField(description='outsourcing: outsourcing\ncloud: cloud\ntos_cloud: tos_cloud', enum_type=EngagementKind, max_length=20)),
+                ('kind', fields.CharEnumField(description='EngagementKind', enum_type=EngagementKind, max_length=20)),
+                ('supplier_type', fields.CharEnumField(default=SupplierType.contractor, description='SupplierType', enum_type=SupplierType, max_length=20)),
                 ('service_name', fields.CharField(max_length=200)),
                 ('purpose', fields.TextField(unique=False)),
                 ('confidentiality', fields.SmallIntField()),
@@ -106,7 +153,7 @@ class Migration(migrations.Migration):
                 ('availability', fields.SmallIntField()),
                 ('personal_data', fields.BooleanField()),
                 ('my_number', fields.BooleanField()),
-                ('network_segment', fields.CharEnumField(description='my_number: my_number\nlgwan: lgwan\ninternet: internet', enum_type=NetworkSegment, max_length=20)),
+                ('network_segment', fields.CharEnumField(description='NetworkSegment', enum_type=NetworkSegment, max_length=20)),
                 ('subcontracting', fields.BooleanField()),
                 ('start_date', fields.DateField()),
                 ('term_months', fields.SmallIntField()),
@@ -124,7 +171,7 @@ class Migration(migrations.Migration):
                 ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='reviews', on_delete=OnDelete.RESTRICT)),
                 ('engagement', fields.ForeignKeyField('models.Engagement', source_field='engagement_id', db_constraint=True, to_field='id', related_name='reviews', on_delete=OnDelete.RESTRICT)),
                 ('round', fields.IntField()),
-                ('status', fields.CharEnumField(default=ReviewStatus.open, description='open: open\ninvited: invited\nanswering: answering\nsubmitted: submitted\nevaluated: evaluated\napproved: approved\napproved_with_conditions: approved_with_conditions\nrejected: rejected\ncancelled: cancelled', enum_type=ReviewStatus, max_length=32)),
+                ('status', fields.CharEnumField(default=ReviewStatus.open, description='ReviewStatus', enum_type=ReviewStatus, max_length=32)),
                 ('form_id', fields.CharField(max_length=100)),
                 ('form_version', fields.IntField()),
                 ('profile_id', fields.CharField(max_length=100)),
@@ -156,6 +203,24 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='ApprovalRecord',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='approval_records', on_delete=OnDelete.RESTRICT)),
+                ('review', fields.ForeignKeyField('models.Review', source_field='review_id', db_constraint=True, to_field='id', related_name='approval_records', on_delete=OnDelete.RESTRICT)),
+                ('position', fields.IntField()),
+                ('role', fields.CharField(max_length=20)),
+                ('title', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('decision', fields.CharField(max_length=30)),
+                ('reason', fields.TextField(default='', unique=False)),
+                ('conditions', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('decided_by', fields.ForeignKeyField('models.User', source_field='decided_by_id', db_constraint=True, to_field='id', related_name='approval_records', on_delete=OnDelete.RESTRICT)),
+                ('decided_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'approval_record', 'app': 'models', 'unique_together': (('review', 'position'),), 'pk_attr': 'id', 'table_description': "One signed step of a review's approval chain."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Contract',
             fields=[
                 ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
@@ -165,8 +230,11 @@ class Migration(migrations.Migration):
                 ('template_id', fields.CharField(max_length=100)),
                 ('template_version', fields.IntField()),
                 ('title', fields.CharField(max_length=200)),
+                ('parts', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('clauses', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('values', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('conditions', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('mandated_not_carried', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('sha256', fields.CharField(max_length=64)),
                 ('content', fields.BinaryField()),
                 ('created_by', fields.ForeignKeyField('models.User', source_field='created_by_id', db_constraint=True, to_field='id', related_name='contracts_created', on_delete=OnDelete.RESTRICT)),
@@ -200,13 +268,13 @@ class Migration(migrations.Migration):
                 ('requirement_id', fields.CharField(max_length=64)),
                 ('profile_id', fields.CharField(max_length=100)),
                 ('profile_version', fields.IntField()),
-                ('outcome', fields.CharEnumField(description='passed: pass\nfailed: fail\nneeds_review: needs_review\nnot_applicable: not_applicable', enum_type=Outcome, max_length=20)),
+                ('outcome', fields.CharEnumField(description='Outcome', enum_type=Outcome, max_length=20)),
                 ('severity', fields.CharField(max_length=10)),
                 ('on_fail', fields.CharField(max_length=10)),
                 ('reason', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('sources', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('inputs', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('override_outcome', fields.CharEnumField(null=True, description='passed: pass\nfailed: fail\nneeds_review: needs_review\nnot_applicable: not_applicable', enum_type=Outcome, max_length=20)),
+                ('override_outcome', fields.CharEnumField(null=True, description='Outcome', enum_type=Outcome, max_length=20)),
                 ('override_reason', fields.TextField(default='', unique=False)),
                 ('overridden_by', fields.ForeignKeyField('models.User', source_field='overridden_by_id', null=True, db_constraint=True, to_field='id', related_name='overrides', on_delete=OnDelete.RESTRICT)),
                 ('overridden_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),

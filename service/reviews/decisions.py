@@ -6,17 +6,21 @@ import calendar
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from tortoise.exceptions import IntegrityError
+
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
+from service.accounts.roles import Role
 from service.audit.service import record
 from service.checks.models import Outcome, Verdict
 from service.checks.service import blocking_verdicts
 from service.engagements.models import Engagement
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.jobs import transaction
-from service.reviews.models import Review
+from service.reviews.approvals import approval_progress
+from service.reviews.models import ApprovalRecord, Review
 from service.reviews.service import get_review, transition
-from service.reviews.states import ReviewEvent, ReviewStatus
+from service.reviews.states import DECIDABLE, ReviewEvent, ReviewStatus
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -79,6 +83,10 @@ async def decide(
     reason: str,
     conditions: list[str],
 ) -> Review:
+    """Sign the next step of the review's approval chain, or reject at any step.
+
+    The last approval makes the review approved (with conditions when any step set some).
+    """
     review = await get_review(principal, review_id)
     if decision == ReviewEvent.approve_with_conditions and not conditions:
         raise ValidationFailed(
@@ -90,7 +98,19 @@ async def decide(
             "conditions belong to 'approve_with_conditions' only",
             fields={"conditions": "only with approve_with_conditions"},
         )
-    if decision in (ReviewEvent.approve, ReviewEvent.approve_with_conditions):
+    if review.status not in DECIDABLE:
+        raise Conflict(f"the review cannot be decided while it is '{review.status.value}'")
+    progress = await approval_progress(review)
+    if progress.next_position >= len(progress.chain.steps):
+        raise Conflict("every step was signed meanwhile; reload the review")
+    step = progress.chain.steps[progress.next_position]
+    approving = decision != ReviewEvent.reject
+    if approving:
+        if Role(step.role) not in principal.roles:
+            raise Forbidden(
+                f"step {progress.next_position + 1} of the approval chain is signed by "
+                f"{step.title.ja} / {step.title.en} (role '{step.role}')"
+            )
         blocking = blocking_verdicts(await Verdict.filter(review_id=review.id))
         if blocking:
             ids = ", ".join(sorted(v.requirement_id for v in blocking))
@@ -100,29 +120,53 @@ async def decide(
                 fields={v.requirement_id: "fail" for v in blocking},
             )
 
-    data: dict[str, object] = {"reason": reason, "conditions": conditions}
+    all_conditions = progress.conditions + conditions
+    final = not approving or progress.is_last_step
+    if not final:
+        event = ReviewEvent.approve_step
+    elif approving:
+        event = ReviewEvent.approve_with_conditions if all_conditions else ReviewEvent.approve
+    else:
+        event = ReviewEvent.reject
+    data: dict[str, object] = {
+        "reason": reason,
+        "conditions": conditions,
+        "step": progress.next_position + 1,
+        "steps": len(progress.chain.steps),
+        "step_title": step.title.ja,
+    }
     due: date | None = None
-    if decision != ReviewEvent.reject:
+    if final and approving:
         organization = await Organization.get(id=review.organization_id)
         due = add_months(datetime.now(JST).date(), organization.review_interval_months)
         data["next_review_due"] = due.isoformat()
-    async with transaction() as conn:
-        # The status change goes first: a concurrent decision loses here and writes nothing.
-        await transition(
-            conn,
-            review,
-            decision,
-            actor=principal.actor,
-            data=data,
-            decision_reason=reason,
-            conditions=conditions,
-            decided_by_id=principal.user_id,
-            decided_at=datetime.now(UTC),
+    changes: dict[str, object] = {"conditions": all_conditions}
+    if final:
+        changes.update(
+            decision_reason=reason, decided_by_id=principal.user_id, decided_at=datetime.now(UTC)
         )
-        if due is not None:
-            await (
-                Engagement.filter(id=review.engagement_id)
-                .using_db(conn)
-                .update(next_review_due=due)
+    try:
+        async with transaction() as conn:
+            # The status change goes first: a concurrent decision loses here and writes nothing.
+            await transition(conn, review, event, actor=principal.actor, data=data, **changes)
+            await ApprovalRecord.create(
+                organization_id=review.organization_id,
+                review=review,
+                position=progress.next_position,
+                role=step.role,
+                title=step.title.model_dump(),
+                decision=decision.value,
+                reason=reason,
+                conditions=conditions,
+                decided_by_id=principal.user_id,
+                using_db=conn,
             )
+            if due is not None:
+                await (
+                    Engagement.filter(id=review.engagement_id)
+                    .using_db(conn)
+                    .update(next_review_due=due)
+                )
+    except IntegrityError:
+        raise Conflict("this step was signed by someone else meanwhile; reload") from None
     return review

@@ -9,8 +9,11 @@ from service.accounts.roles import Role
 from service.catalog.loader import current_catalog
 from service.checks.models import Verdict
 from service.reviews import decisions, service
+from service.reviews.approvals import approval_progress
 from service.reviews.models import Review
 from service.reviews.schemas import (
+    ApprovalsOut,
+    ApprovalStepOut,
     DecisionCreate,
     OverrideCreate,
     ReviewOut,
@@ -136,3 +139,34 @@ async def decide(principal: Principal, review_id: UUID, body: DecisionCreate) ->
 async def get_timeline(principal: Principal, review_id: UUID) -> list[TimelineEntry]:
     events = await service.timeline(principal, str(review_id))
     return [TimelineEntry.model_validate(e, from_attributes=True) for e in events]
+
+
+@endpoint(
+    "GET",
+    "/api/reviews/{review_id}/approvals",
+    summary="The approval chain and who signed each step / 承認経路",
+    tag=TAG,
+)
+async def get_approvals(principal: Principal, review_id: UUID) -> ApprovalsOut:
+    review = await service.get_review(principal, str(review_id))
+    progress = await approval_progress(review)
+    steps = []
+    for position, step in enumerate(progress.chain.steps):
+        record = progress.signed[position] if position < len(progress.signed) else None
+        status = "pending"
+        if record is not None:
+            status = "rejected" if record.decision == "reject" else "approved"
+        steps.append(
+            ApprovalStepOut(
+                position=position + 1,
+                role=step.role,
+                title=step.title.model_dump(),
+                status=status,
+                decision=record.decision if record else None,
+                reason=record.reason if record else "",
+                conditions=list(record.conditions) if record else [],
+                decided_by_id=record.decided_by_id if record else None,
+                decided_at=record.decided_at if record else None,
+            )
+        )
+    return ApprovalsOut(chain_id=progress.chain.id, steps=steps)

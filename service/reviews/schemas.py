@@ -75,3 +75,20 @@ class TimelineEntry(BaseModel):
     object_type: str
     object_id: str
     data: dict[str, Any]
+
+
+class ApprovalStepOut(BaseModel):
+    position: int = Field(description="1-based order in the chain")
+    role: str
+    title: dict[str, str]
+    status: Literal["pending", "approved", "rejected"]
+    decision: str | None
+    reason: str
+    conditions: list[str]
+    decided_by_id: UUID | None
+    decided_at: datetime | None
+
+
+class ApprovalsOut(BaseModel):
+    chain_id: str
+    steps: list[ApprovalStepOut]

@@ -18,6 +18,7 @@ class ReviewStatus(StrEnum):
     # The reviewer sent the questionnaire back with questions to clarify; the vendor answers
     # them and submits again.
     clarification_requested = "clarification_requested"
+    in_approval = "in_approval"  # some steps of the approval chain signed, more to come
     approved = "approved"
     approved_with_conditions = "approved_with_conditions"
     rejected = "rejected"
@@ -30,6 +31,7 @@ class ReviewEvent(StrEnum):
     submit = "submit"
     evaluate = "evaluate"
     request_clarification = "request_clarification"
+    approve_step = "approve_step"  # one step of a multi-step approval chain
     approve = "approve"
     approve_with_conditions = "approve_with_conditions"
     reject = "reject"
@@ -48,6 +50,12 @@ TRANSITIONS: dict[tuple[ReviewStatus, ReviewEvent], ReviewStatus] = {
     (S.answering, E.submit): S.submitted,
     (S.submitted, E.evaluate): S.evaluated,
     (S.evaluated, E.evaluate): S.evaluated,  # re-evaluation after a profile change
+    (S.evaluated, E.approve_step): S.in_approval,
+    (S.in_approval, E.approve_step): S.in_approval,
+    (S.in_approval, E.approve): S.approved,
+    (S.in_approval, E.approve_with_conditions): S.approved_with_conditions,
+    (S.in_approval, E.reject): S.rejected,
+    (S.in_approval, E.cancel): S.cancelled,
     (S.evaluated, E.approve): S.approved,
     (S.evaluated, E.approve_with_conditions): S.approved_with_conditions,
     (S.evaluated, E.reject): S.rejected,
@@ -66,7 +74,8 @@ TRANSITIONS: dict[tuple[ReviewStatus, ReviewEvent], ReviewStatus] = {
 FINAL_STATUSES = frozenset({S.approved, S.approved_with_conditions, S.rejected, S.cancelled})
 # The vendor may read the questionnaire in these states, and write it in the writable ones.
 VENDOR_WRITABLE = frozenset({S.invited, S.answering, S.clarification_requested})
-VENDOR_READABLE = VENDOR_WRITABLE | {S.submitted, S.evaluated} | FINAL_STATUSES
+VENDOR_READABLE = VENDOR_WRITABLE | {S.submitted, S.evaluated, S.in_approval} | FINAL_STATUSES
+DECIDABLE = frozenset({S.evaluated, S.in_approval})
 
 
 class TransitionNotAllowed(Exception):

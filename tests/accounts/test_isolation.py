@@ -40,7 +40,9 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "resend_invitation": {},
     "request_clarification": {"question_ids": ["admin_mfa"], "message": "他団体からの依頼"},
 }
-HANDLED_SEPARATELY = {"organization_id", "token"}
+# snapshot_id: ISMAP list snapshots are public reference data, shared by every organization
+# (service/ismap/models.py); tests/ismap/test_api.py reads one as another organization.
+HANDLED_SEPARATELY = {"organization_id", "token", "snapshot_id"}
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 
 
@@ -167,6 +169,7 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
         "review_id": pending["id"],
         "requirement_id": verdicts.json()[0]["requirement_id"],
         "contract_id": contract.json()["id"],
+        "base_contract_id": contract.json()["id"],
         "engagement_id": review["engagement_id"],
         "invitation_id": str(invitation.id),
         "vendor_id": engagement.json()["vendor_id"],

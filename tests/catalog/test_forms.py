@@ -189,7 +189,7 @@ def test_complete_lists_every_missing_required_question(form: Form) -> None:
     assert set(errors) == {
         f"answers.{question.id}"
         for question in form.questions
-        if question.required is True and question.id != "legal_name"
+        if question.required is True and question.visible_if is None and question.id != "legal_name"
     }
 
 
@@ -241,6 +241,7 @@ def test_visible_answers_drops_hidden_and_empty_answers(form: Form) -> None:
     visible = form.visible_answers(answers)
     assert "subcontractor_flowdown" not in visible
     assert "subcontractors" not in visible
+    assert "subcontractor_approval" not in visible
     assert "isms_expiry" not in visible
     assert "ismap_registration" not in visible
     assert visible["subcontracting_planned"] is False
@@ -249,7 +250,13 @@ def test_visible_answers_drops_hidden_and_empty_answers(form: Form) -> None:
         k: v
         for k, v in answers.items()
         if k
-        not in ("subcontractor_flowdown", "subcontractors", "isms_expiry", "ismap_registration")
+        not in (
+            "subcontractor_flowdown",
+            "subcontractor_approval",
+            "subcontractors",
+            "isms_expiry",
+            "ismap_registration",
+        )
     }
     assert visible == expected
     # In form order, whatever order they came in.

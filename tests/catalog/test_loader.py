@@ -39,12 +39,12 @@ def shipped() -> Catalog:
     )
 
 
-def test_shipped_form_has_at_least_15_questions(shipped: Catalog) -> None:
-    assert list(shipped.forms) == [("cloud-service", 1)]
-    form = shipped.form("cloud-service", 1)
-    assert len(form.questions) >= 15
-    assert shipped.latest_form_for_kind("cloud") is form
-    assert shipped.latest_form_for_kind("outsourcing") is None
+def test_one_shipped_form_per_engagement_kind(shipped: Catalog) -> None:
+    assert sorted(shipped.forms) == [("cloud-service", 1), ("outsourcing", 1), ("tos-cloud", 1)]
+    assert shipped.latest_form_for_kind("cloud") is shipped.form("cloud-service", 1)
+    assert shipped.latest_form_for_kind("outsourcing") is shipped.form("outsourcing", 1)
+    assert shipped.latest_form_for_kind("tos_cloud") is shipped.form("tos-cloud", 1)
+    assert len(shipped.form("cloud-service", 1).questions) >= 60
 
 
 def test_shipped_base_profile_cites_a_source_for_every_requirement(shipped: Catalog) -> None:
@@ -69,7 +69,8 @@ def test_shipped_template_has_at_least_8_clauses_covering_every_mandated_clause(
     profile = shipped.latest_profile("base")
     assert profile is not None
     mandated = {cid for r in profile.requirements for cid in r.clauses}
-    assert mandated <= template.clause_ids
+    annexes = [shipped.latest_annex(annex_id) for annex_id in template.annexes]
+    assert mandated <= template.clause_ids.union(*(a.clause_ids for a in annexes))
 
 
 # --- a copy of the catalog, broken one thing at a time -------------------------------------------
@@ -216,23 +217,24 @@ def test_duplicate_question_id_is_refused(copy: CatalogCopy) -> None:
 
 
 @pytest.mark.parametrize(
-    ("key", "expression"),
+    ("key", "expression", "problem"),
     [
-        ("visible_if", "answers.admin_mfa == true"),  # a later question
-        ("visible_if", "has(answers.isms_expiry)"),  # itself: a cycle
-        ("required", "answers.subcontracting_planned == true"),  # a later question
+        ("visible_if", "answers.admin_mfa == true", "asked later in the form"),
+        ("visible_if", "has(answers.isms_expiry)", "refers to itself (a cycle)"),
+        ("required", "answers.subcontracting_planned == true", "asked later in the form"),
+        ("visible_if", "answers.nope == true", "unknown question 'nope'"),
     ],
 )
-def test_condition_on_a_later_question_is_refused(
-    copy: CatalogCopy, key: str, expression: str
+def test_condition_on_a_later_or_unknown_question_is_refused(
+    copy: CatalogCopy, key: str, expression: str, problem: str
 ) -> None:
-    referred = expression.split("answers.")[1].split(")")[0].split(" ")[0]
-
     def change(data: dict[str, Any]) -> None:
         question(data, "isms_expiry")[key] = expression
 
     copy.edit(FORM, change)
-    assert_names(copy.refused(), FORM, "isms_expiry", "unknown question", f"'{referred}'")
+    error = copy.refused()
+    assert_names(error, FORM, "isms_expiry", key, problem)
+    assert error.item == "sections[B].questions[isms_expiry]"
 
 
 def test_condition_on_an_earlier_question_is_accepted(copy: CatalogCopy) -> None:
@@ -286,7 +288,7 @@ def test_stray_brace_in_clause_text_is_refused(copy: CatalogCopy, brace: str) ->
 
 def test_stray_brace_in_an_item_is_refused(copy: CatalogCopy) -> None:
     def change(data: dict[str, Any]) -> None:
-        clause(data, "CK09")["paragraphs"][2]["items"][0] = "多要素認証 {"
+        clause(data, "CK09")["paragraphs"][3]["items"][0] = "多要素認証 {"
 
     copy.edit(TEMPLATE, change)
     assert_names(copy.refused(), TEMPLATE, "CK09", "brace")
@@ -298,6 +300,134 @@ def test_unknown_engagement_field_in_a_clause_condition_is_refused(copy: Catalog
 
     copy.edit(TEMPLATE, change)
     assert_names(copy.refused(), TEMPLATE, "K08", "'subcontractors'")
+
+
+def test_unknown_requirement_id_in_a_clause_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        clause(data, "K10")["requirements"] = ["OUT-INC-01", "OUT-NOPE-99"]
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K10", "unknown requirement", "OUT-NOPE-99")
+
+
+def test_unknown_variable_in_an_annex_is_refused(copy: CatalogCopy) -> None:
+    annex = "contract_templates/personal-data-terms.yaml"
+    copy.replace_text(annex, "{terms.log_retention_days}", "{terms.log_retention_dayz}")
+    assert_names(copy.refused(), annex, "PK01", "unknown variable", "terms.log_retention_dayz")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"this is not a zip file", "cannot be opened"),
+        (b"", "cannot be opened"),
+        ("truncated", "cannot be opened"),
+        ("plain", "paragraph style(s) missing"),
+    ],
+)
+def test_a_damaged_base_docx_is_refused_naming_the_file(
+    copy: CatalogCopy, content: bytes | str, problem: str
+) -> None:
+    path = copy.root / "contract_templates" / "base.docx"
+    if content == "truncated":
+        content = path.read_bytes()[:5000]
+    elif content == "plain":
+        from docx import Document
+
+        Document().save(str(path))
+        content = path.read_bytes()
+    assert isinstance(content, bytes)
+    path.write_bytes(content)
+    error = copy.refused()
+    assert_names(error, "contract_templates/base.docx", "not a usable base .docx", problem)
+
+
+def test_a_missing_base_docx_is_refused(copy: CatalogCopy) -> None:
+    (copy.root / "contract_templates" / "base.docx").unlink()
+    assert_names(copy.refused(), TEMPLATE, "base_document", "no file contract_templates/base.docx")
+
+
+def test_a_base_docx_outside_the_folder_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["base_document"] = "../forms/cloud-service.yaml"
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "base_document", "no file")
+
+
+def test_an_unknown_annex_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["annexes"] = ["personal-data-terms", "no-such-annex"]
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "annexes", "no-such-annex")
+
+
+def test_the_last_variant_must_be_the_unconditional_fallback(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        clause(data, "K08")["variants"][-1]["applies_if"] = "!engagement.subcontracting"
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K08", "fallback")
+
+
+def test_a_variant_condition_on_an_unknown_question_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        clause(data, "K08")["variants"][0]["applies_if"] = "has(answers.subcontractorz)"
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K08", "variant 'named'", "'subcontractorz'")
+
+
+def test_an_unknown_review_field_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        clause(data, "K12")["applies_if"] = "size(review.verdicts) > 0"
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K12", "unknown review field", "verdicts")
+
+
+@pytest.mark.parametrize(
+    ("where", "problem"),
+    [("items_from", "not a list variable"), ("text", "is a list")],
+)
+def test_list_variables_only_as_items_from(copy: CatalogCopy, where: str, problem: str) -> None:
+    def change(data: dict[str, Any]) -> None:
+        paragraph = clause(data, "K08")["variants"][0]["paragraphs"][0]
+        if where == "items_from":
+            paragraph["items_from"] = "vendor.name"
+        else:
+            paragraph["text"] += "{vendor.subcontractors}"
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K08", problem)
+
+
+def test_clause_with_both_paragraphs_and_variants_is_refused(copy: CatalogCopy) -> None:
+    def change(data: dict[str, Any]) -> None:
+        clause(data, "K08")["paragraphs"] = [{"text": "本文"}]
+
+    copy.edit(TEMPLATE, change)
+    assert_names(copy.refused(), TEMPLATE, "K08", "either `paragraphs` or `variants`")
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "problem"),
+    [
+        (TEMPLATE, lambda d: d.pop("parties"), "needs ['parties']"),
+        (TEMPLATE, lambda d: d.update(engagement_kinds=["saas"]), "unknown engagement kind"),
+        (
+            "contract_templates/my-number-terms.yaml",
+            lambda d: d.update(engagement_kinds=["cloud"]),
+            "annex takes its layout from the terms",
+        ),
+    ],
+)
+def test_template_roles_are_checked(
+    copy: CatalogCopy, name: str, change: Callable[[dict[str, Any]], None], problem: str
+) -> None:
+    copy.edit(name, change)
+    assert_names(copy.refused(), name, problem)
 
 
 def test_invalid_yaml_names_the_file_and_the_line(copy: CatalogCopy) -> None:
@@ -391,7 +521,9 @@ def break_policy_check(copy: CatalogCopy) -> None:
 def test_catalog_check_passes_on_a_good_copy(copy: CatalogCopy) -> None:
     result = run_vetting(["catalog", "check"], copy.env(), timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "ok: 1 form(s), 1 policy profile(s), 1 contract template(s)" in result.stdout
+    counts = [len(list((copy.root / f).glob("*.yaml"))) for f in FOLDERS]
+    expected = "ok: {} form(s), {} policy profile(s), {} contract template(s)".format(*counts)
+    assert expected in result.stdout
 
 
 def test_catalog_check_exits_1_and_names_the_file(copy: CatalogCopy) -> None:
@@ -405,7 +537,7 @@ def test_catalog_check_exits_1_and_names_the_file(copy: CatalogCopy) -> None:
 
 
 def test_serve_refuses_to_start_on_a_broken_catalog(copy: CatalogCopy, tmp_path: Path) -> None:
-    copy.replace_text(TEMPLATE, "{terms.data_location}", "{terms.data_locaton}")
+    copy.replace_text(TEMPLATE, "{organization.data_location}", "{terms.data_locaton}")
     database = tmp_path / "serve.sqlite3"
     port = free_port()
     env = {

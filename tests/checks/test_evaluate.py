@@ -83,7 +83,11 @@ PASSED_MESSAGE = {"ja": "回答は要件を満たしています。", "en": "The
 def test_good_answers_pass_every_applicable_requirement(
     profile: PolicyProfile, facts: dict[str, Any]
 ) -> None:
-    findings = evaluate_all(profile, facts, good_answers())
+    answers = good_answers()
+    if facts["network_segment"] == "my_number":
+        # From the My Number segment only a closed network will do (SEG-01).
+        answers["network_connection"] = "closed_network"
+    findings = evaluate_all(profile, facts, answers)
     applicable = {rid: f for rid, f in findings.items() if f.outcome != Outcome.not_applicable}
     assert len(applicable) >= 10
     assert {rid: f.outcome for rid, f in applicable.items()} == dict.fromkeys(
@@ -107,7 +111,7 @@ def test_weak_answers_fail_data_location_and_admin_mfa_with_their_reasons(
         }
         assert findings[requirement_id].requirement_id == requirement_id
     others = {f.outcome for rid, f in findings.items() if rid not in failed}
-    assert others == {Outcome.passed}
+    assert others == {Outcome.passed, Outcome.not_applicable}  # segment rules for other segments
 
 
 def test_inputs_record_the_answers_the_check_read(profile: PolicyProfile) -> None:
@@ -192,7 +196,7 @@ def test_an_unanswered_optional_question_guarded_by_has_fails_instead(
         (engagement(my_number=True), 1, Outcome.passed),
         (engagement(confidentiality=2), 24, Outcome.passed),
         (engagement(confidentiality=2), 25, Outcome.failed),
-        (engagement(confidentiality=1, kind="tos_cloud"), 24, Outcome.passed),
+        (engagement(confidentiality=1, kind="outsourcing"), 24, Outcome.passed),
     ],
 )
 def test_incident_first_report_limit_is_1h_for_confidentiality_3_or_my_number(
@@ -275,3 +279,13 @@ def test_evaluate_profile_gives_the_findings_one_by_one_evaluation_gives(
         assert Outcome.passed not in {f.outcome for f in together}
         failed = [f.requirement_id for f in together if f.outcome == Outcome.failed]
         assert failed == ["CLD2-SEL-14"]
+
+
+def test_from_the_my_number_segment_an_lgwan_asp_service_is_rejected(
+    profile: PolicyProfile,
+) -> None:
+    facts = engagement(my_number=True, network_segment="my_number")
+    finding = evaluate_requirement(req(profile, "SEG-01"), facts, good_answers())
+    assert good_answers()["network_connection"] == "lgwan_asp"
+    assert finding.outcome == Outcome.failed
+    assert finding.inputs["network_connection"] == "lgwan_asp"

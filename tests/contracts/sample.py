@@ -1,18 +1,32 @@
-"""Contracts to render: the shipped template filled as generate_contract fills it, without a DB."""
+"""Contracts built from the shipped catalog through the service's own functions, without a DB.
+
+Outsourcing engagements have no questionnaire yet; build_contract needs none (answers are
+optional), so every contract type can be built and rendered here.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from service.catalog.loader import load_catalog
-from service.contracts.document import Article, ResolvedContract
-from service.contracts.service import _fill, choose_clauses
-from service.contracts.values import ContractFacts, contract_values
+from service.catalog.loader import Catalog, load_catalog
+from service.contracts.assemble import AssembledContract, Selection
+from service.contracts.render import render_contract
+from service.contracts.service import build_contract
+from service.contracts.values import ContractFacts, subcontractor_lines
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+SETTINGS: dict[str, Any] = {
+    "address": "熊本県人吉市麓町16番地",
+    "representative": "人吉市長　山田　太郎",
+    "security_policy_name": "人吉市情報セキュリティポリシー（令和8年3月改定）",
+    "incident_contact": "総務部情報政策課（電話 0966-22-2111、電子メール csirt@city.example.jp）",
+}
 FACTS = ContractFacts(
-    organization_name="テスト市",
+    organization_name="人吉市",
     jurisdiction_court="熊本地方裁判所",
     vendor_name="株式会社みなとクラウドサービス",
     vendor_corporate_number="1180301018771",
@@ -22,57 +36,108 @@ FACTS = ContractFacts(
     purpose="住民からの電子申請の受付と審査",
     start_date=date(2027, 4, 1),
     term_months=36,
+    kind="cloud",
     confidentiality=2,
+    integrity=2,
     availability=1,
     my_number=False,
-    kind="cloud",
+    contract_settings=SETTINGS,
 )
+COUNTRIES = {"jp": "日本", "us": "米国", "eu": "欧州連合", "other": "その他"}
+_catalog: Catalog | None = None
+
+
+def catalog() -> Catalog:
+    global _catalog
+    if _catalog is None:
+        _catalog = load_catalog()
+    return _catalog
+
+
+def good_answers() -> dict[str, Any]:
+    return dict(json.loads((EXAMPLES / "cloud-service-answers.json").read_text())["answers"])
 
 
 def engagement_of(facts: ContractFacts, **overrides: Any) -> dict[str, Any]:
     return {
         "kind": facts.kind,
         "confidentiality": facts.confidentiality,
-        "integrity": 2,
+        "integrity": facts.integrity,
         "availability": facts.availability,
         "personal_data": True,
         "my_number": facts.my_number,
         "network_segment": "lgwan",
-        "subcontracting": True,
+        "subcontracting": False,
         "term_months": facts.term_months,
         **overrides,
     }
 
 
-def shipped_contract(
-    conditions: list[str] | None = None, **fact_overrides: Any
-) -> ResolvedContract:
-    facts = replace(FACTS, **fact_overrides)
-    template = load_catalog().latest_template_for_kind(facts.kind)
-    assert template is not None
-    values = contract_values(facts)
-    chosen = choose_clauses(template, engagement_of(facts), mandated={})
-    return ResolvedContract(
-        title=template.title,
-        engagement_number=facts.engagement_number,
-        party_a=facts.organization_name,
-        party_b=facts.vendor_name,
-        party_b_address=facts.vendor_address,
-        preamble=_fill(template.preamble, values, "preamble"),
-        articles=[
-            Article(
-                clause_id=clause.id,
-                clause_version=clause.version,
-                title=clause.title,
-                paragraphs=[
-                    (
-                        _fill(p.text, values, clause.id),
-                        [_fill(item, values, clause.id) for item in p.items],
-                    )
-                    for p in clause.paragraphs
-                ],
-            )
-            for clause, _ in chosen
-        ],
+def with_answers(facts: ContractFacts, answers: dict[str, Any]) -> ContractFacts:
+    lines = subcontractor_lines(answers.get("subcontractors"), COUNTRIES)
+    return replace(facts, answers=answers, subcontractors=lines)
+
+
+NO_SELECTION = Selection(applicable_requirements=frozenset(), mandated={})
+
+
+def build(
+    facts: ContractFacts = FACTS,
+    *,
+    engagement: dict[str, Any] | None = None,
+    selection: Selection = NO_SELECTION,
+    conditions: list[str] | None = None,
+) -> AssembledContract:
+    _, assembled = build_contract(
+        catalog=catalog(),
+        facts=facts,
+        engagement=engagement or engagement_of(facts),
+        selection=selection,
         conditions=conditions or [],
+    )
+    return assembled
+
+
+def base_docx() -> bytes:
+    return catalog().base_documents["base.docx"]
+
+
+def render(assembled: AssembledContract) -> bytes:
+    return render_contract(assembled.document, base_docx())
+
+
+def cloud(**engagement: Any) -> AssembledContract:
+    """A cloud contract with the example answers (subcontractors, ISMAP number …)."""
+    facts = with_answers(FACTS, good_answers())
+    return build(facts, engagement=engagement_of(facts, **engagement))
+
+
+def outsourcing(**engagement: Any) -> AssembledContract:
+    """Outsourcing of work on My Number data: the terms and both annexes."""
+    facts = replace(
+        FACTS,
+        kind="outsourcing",
+        service_name="住民税賦課業務の電算処理",
+        purpose="住民税の賦課に係るデータ入力及び帳票作成",
+        confidentiality=3,
+        availability=2,
+        my_number=True,
+    )
+    return build(
+        facts,
+        engagement=engagement_of(facts, my_number=True, network_segment="my_number", **engagement),
+    )
+
+
+def tos_cloud() -> AssembledContract:
+    facts = replace(
+        FACTS,
+        kind="tos_cloud",
+        service_name="オンライン会議サービス",
+        purpose="公開の会議の配信",
+        confidentiality=1,
+        integrity=1,
+    )
+    return build(
+        facts, engagement=engagement_of(facts, personal_data=False, network_segment="internet")
     )

@@ -1,4 +1,5 @@
-"""The values contract variables take: 和暦 dates, the term's end, the incident deadline."""
+"""The values contract variables take: 和暦 dates, the term's end, settings, classification and
+the vendor's answers; None (never a blank) where a value is not known."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ from datetime import date
 
 import pytest
 
-from service.catalog.contract_templates import KNOWN_VARIABLES
-from service.contracts.values import contract_values, wareki
-from tests.contracts.sample import FACTS
+from service.catalog.contract_templates import KNOWN_VARIABLES, LIST_VARIABLES
+from service.contracts.settings import PRODUCT_DEFAULTS, ContractSettings, effective_settings
+from service.contracts.values import (
+    VALUE_SOURCES,
+    contract_values,
+    subcontractor_lines,
+    wareki,
+)
+from tests.contracts.sample import COUNTRIES, FACTS, good_answers, with_answers
 
 
 @pytest.mark.parametrize(
@@ -33,34 +40,105 @@ def test_wareki_before_heisei_falls_back_to_the_western_year() -> None:
     assert wareki(date(1989, 1, 7)) == "1989年1月7日"
 
 
-def test_every_known_variable_has_a_value() -> None:
-    values = contract_values(FACTS)
+def test_every_known_variable_has_a_value_when_everything_is_set() -> None:
+    values = contract_values(with_answers(FACTS, good_answers()))
     assert set(values) == KNOWN_VARIABLES
-    assert all(value.strip() for value in values.values())
+    for name, value in values.items():
+        if name in LIST_VARIABLES:
+            assert isinstance(value, list) and value and all(v.strip() for v in value), name
+        else:
+            assert isinstance(value, str) and value.strip(), name
     assert values["engagement.number"] == FACTS.engagement_number
-    assert values["vendor.name"] == FACTS.vendor_name
     assert values["organization.jurisdiction_court"] == "熊本地方裁判所"
+    assert values["vendor.security_lead"] == "情報セキュリティ統括部長 佐藤 花子"
+    assert values["vendor.ismap_registration"] == "C99-9999-1（みなと行政クラウド 標準プラン）"
+    assert values["vendor.subcontractors"] == [
+        "株式会社みなとデータセンター（所在国：日本）　データセンターの運用・保守",
+        "株式会社ひかりサポート（所在国：日本）　利用者サポート窓口",
+    ]
+
+
+def test_unknown_values_are_none_and_every_one_has_a_source_to_name() -> None:
+    values = contract_values(replace(FACTS, contract_settings={}, jurisdiction_court=" "))
+    missing = sorted(name for name, value in values.items() if value is None)
+    assert missing == [
+        "organization.address",
+        "organization.incident_contact",
+        "organization.jurisdiction_court",
+        "organization.representative",
+        "organization.security_policy_name",
+        "vendor.ismap_registration",
+        "vendor.security_lead",
+        "vendor.subcontractors",
+    ]
+    assert set(missing) <= set(VALUE_SOURCES)
+    # Nothing else is blank: the terms fall back to the product defaults.
+    assert all(v for k, v in values.items() if k not in missing)
 
 
 @pytest.mark.parametrize(
     ("confidentiality", "my_number", "hours"),
     [(1, False, "24"), (2, False, "24"), (3, False, "1"), (2, True, "1"), (1, True, "1")],
 )
-def test_incident_first_report_hours(confidentiality: int, my_number: bool, hours: str) -> None:
+def test_incident_first_report_hours_follow_the_classification(
+    confidentiality: int, my_number: bool, hours: str
+) -> None:
     facts = replace(FACTS, confidentiality=confidentiality, my_number=my_number)
     assert contract_values(facts)["terms.incident_first_report_hours"] == hours
+
+
+@pytest.mark.parametrize(
+    ("promised", "strict", "hours"),
+    [(4, False, "4"), (48, False, "24"), (2, True, "1"), (0.5, False, "24"), (None, False, "24")],
+)
+def test_a_faster_vendor_promise_binds_the_vendor(
+    promised: float | None, strict: bool, hours: str
+) -> None:
+    answers = {} if promised is None else {"incident_first_report_hours": promised}
+    facts = replace(FACTS, answers=answers, my_number=strict)
+    assert contract_values(facts)["terms.incident_first_report_hours"] == hours
+
+
+def test_organization_settings_override_the_product_defaults() -> None:
+    settings = {
+        **FACTS.contract_settings,
+        "incident_first_report_hours": 12,
+        "deletion_certificate_days": 14,
+        "data_location": "日本国内（東日本及び西日本リージョン）",
+        "confidentiality_survival_years": 5,
+        "availability_target_pct": 99.8,
+    }
+    values = contract_values(replace(FACTS, contract_settings=settings))
+    assert values["terms.incident_first_report_hours"] == "12"
+    assert values["terms.deletion_certificate_days"] == "14"
+    assert values["organization.data_location"] == "日本国内（東日本及び西日本リージョン）"
+    assert values["terms.confidentiality_survival"] == "5年間"
+    assert values["terms.availability_target_pct"] == "99.8"
+    defaults = contract_values(FACTS)
+    assert defaults["terms.deletion_certificate_days"] == "30"
+    assert defaults["organization.data_location"] == "日本国内"
+    assert defaults["organization.governing_law"] == "日本法"
+    assert defaults["terms.confidentiality_survival"] == "期間の定めなく"
+
+
+def test_every_numeric_setting_has_a_product_default() -> None:
+    facts_only = {"address", "representative", "security_policy_name", "incident_contact"}
+    assert set(ContractSettings.model_fields) - facts_only == set(PRODUCT_DEFAULTS)
+    effective = effective_settings({"cure_days": 10})
+    assert effective["cure_days"] == 10
+    assert effective["address"] is None
 
 
 @pytest.mark.parametrize(
     ("start", "months", "start_written", "end_written"),
     [
         (date(2027, 4, 1), 36, "令和9年4月1日", "令和12年3月31日"),
-        (date(2027, 4, 1), 12, "令和9年4月1日", "令和10年3月31日"),
         (date(2027, 1, 15), 1, "令和9年1月15日", "令和9年2月14日"),
-        (date(2027, 3, 1), 1, "令和9年3月1日", "令和9年3月31日"),
         (date(2028, 2, 1), 1, "令和10年2月1日", "令和10年2月29日"),  # leap year
         (date(2019, 4, 15), 1, "平成31年4月15日", "令和元年5月14日"),  # across the era change
-        (date(2027, 12, 1), 1, "令和9年12月1日", "令和9年12月31日"),  # across the year end
+        # The last month has no day matching the start: the term ends on its last day.
+        (date(2027, 1, 31), 1, "令和9年1月31日", "令和9年2月28日"),
+        (date(2028, 2, 29), 12, "令和10年2月29日", "令和11年2月28日"),
     ],
 )
 def test_end_date_is_the_day_before_start_plus_term(
@@ -71,32 +149,40 @@ def test_end_date_is_the_day_before_start_plus_term(
     assert values["engagement.end_date"] == end_written
 
 
-@pytest.mark.parametrize(
-    ("start", "months", "end_written"),
-    [
-        # The last month has no day matching the start: the term ends on its last day
-        # (民法143条2項), not on the day before the clamped date.
-        (date(2027, 1, 31), 1, "令和9年2月28日"),
-        (date(2027, 1, 30), 1, "令和9年2月28日"),
-        (date(2027, 5, 31), 1, "令和9年6月30日"),
-        (date(2028, 2, 29), 12, "令和11年2月28日"),
-        # A matching day exists: the day before it.
-        (date(2027, 1, 28), 1, "令和9年2月27日"),
-        (date(2027, 1, 31), 2, "令和9年3月30日"),
-    ],
-)
-def test_end_date_when_the_last_month_is_shorter(
-    start: date, months: int, end_written: str
-) -> None:
-    values = contract_values(replace(FACTS, start_date=start, term_months=months))
-    assert values["engagement.end_date"] == end_written
-
-
-def test_availability_target_and_report_interval_follow_the_engagement() -> None:
+def test_availability_report_interval_and_classification_follow_the_engagement() -> None:
     target = "terms.availability_target_pct"
     assert contract_values(replace(FACTS, availability=1))[target] == "99.5"
     assert contract_values(replace(FACTS, availability=2))[target] == "99.9"
+    # The vendor guarantees more than the target: the contract binds the higher figure.
+    better = replace(FACTS, availability=2, answers={"availability_pct": 99.95})
+    assert contract_values(better)[target] == "99.95"
     monthly = contract_values(replace(FACTS, confidentiality=2))
     assert monthly["terms.periodic_report_interval"] == "毎月"
     quarterly = contract_values(replace(FACTS, confidentiality=1, kind="tos_cloud"))
     assert quarterly["terms.periodic_report_interval"] == "四半期ごと"
+    assert monthly["engagement.classification"] == "機密性2・完全性2・可用性1"
+
+
+def test_answers_shape_tls_and_export_formats() -> None:
+    base = contract_values(FACTS)
+    assert base["terms.tls_minimum"] == "TLS 1.2"
+    assert base["terms.export_formats"] == "CSV"
+    answered = contract_values(
+        replace(
+            FACTS,
+            answers={"encryption_in_transit": "tls13", "export_formats": ["json", "proprietary"]},
+        )
+    )
+    assert answered["terms.tls_minimum"] == "TLS 1.3"
+    assert answered["terms.export_formats"] == "JSON"
+
+
+def test_subcontractor_lines_skip_rows_without_a_name() -> None:
+    rows = [
+        {"name": " 株式会社A ", "country": "us", "role": "保守"},
+        {"name": "", "country": "jp", "role": "x"},
+        {"name": "株式会社B"},
+        "not a row",
+    ]
+    assert subcontractor_lines(rows, COUNTRIES) == ["株式会社A（所在国：米国）　保守", "株式会社B"]
+    assert subcontractor_lines(None, COUNTRIES) == []

@@ -39,6 +39,12 @@ EXPECTED: dict[tuple[ReviewStatus, ReviewEvent], ReviewStatus] = {
     (S.evaluated, E.approve_with_conditions): S.approved_with_conditions,
     (S.evaluated, E.reject): S.rejected,
     (S.evaluated, E.cancel): S.cancelled,
+    (S.evaluated, E.approve_step): S.in_approval,
+    (S.in_approval, E.approve_step): S.in_approval,
+    (S.in_approval, E.approve): S.approved,
+    (S.in_approval, E.approve_with_conditions): S.approved_with_conditions,
+    (S.in_approval, E.reject): S.rejected,
+    (S.in_approval, E.cancel): S.cancelled,
     (S.evaluated, E.request_clarification): S.clarification_requested,
     (S.clarification_requested, E.invite): S.clarification_requested,
     (S.clarification_requested, E.save_draft): S.clarification_requested,
@@ -74,7 +80,7 @@ def test_every_other_pair_is_refused(pair: tuple[ReviewStatus, ReviewEvent]) -> 
 
 def test_the_refused_pairs_are_most_of_the_grid() -> None:
     assert len(NOT_ALLOWED) == len(ReviewStatus) * len(ReviewEvent) - len(EXPECTED)
-    assert len(NOT_ALLOWED) == 10 * 9 - 22
+    assert len(NOT_ALLOWED) == 11 * 10 - 28
 
 
 def test_final_statuses() -> None:
@@ -100,6 +106,7 @@ def test_final_statuses_allow_nothing(status: ReviewStatus) -> None:
             S.evaluated,
             [
                 E.evaluate,
+                E.approve_step,
                 E.approve,
                 E.approve_with_conditions,
                 E.reject,
@@ -107,6 +114,7 @@ def test_final_statuses_allow_nothing(status: ReviewStatus) -> None:
                 E.cancel,
             ],
         ),
+        (S.in_approval, [E.approve_step, E.approve, E.approve_with_conditions, E.reject, E.cancel]),
         (S.clarification_requested, [E.invite, E.save_draft, E.submit, E.cancel]),
     ],
 )

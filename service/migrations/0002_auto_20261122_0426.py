@@ -2,7 +2,6 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
-from service.reviews.states import ReviewStatus
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields
@@ -83,10 +82,5 @@ class Migration(migrations.Migration):
             model_name='AnswerSet',
             name='prefilled_from_round',
             field=fields.IntField(null=True),
-        ),
-        ops.AlterField(
-            model_name='Review',
-            name='status',
-            field=fields.CharEnumField(default=ReviewStatus.open, description='open: open\ninvited: invited\nanswering: answering\nsubmitted: submitted\nevaluated: evaluated\nclarification_requested: clarification_requested\napproved: approved\napproved_with_conditions: approved_with_conditions\nrejected: rejected\ncancelled: cancelled', enum_type=ReviewStatus, max_length=32),
         ),
     ]

@@ -1,0 +1,399 @@
+"""Legal's side of the API, over HTTP against the real database: generate, regenerate, list,
+download, compare; and the organization's contract settings."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+from collections.abc import Iterator
+from email.message import Message
+from email.utils import decode_rfc2231
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import pytest
+import yaml
+from docx import Document
+
+from service.catalog.loader import current_catalog, install_catalog, load_catalog
+from service.config import PROJECT_ROOT, Settings
+from service.contracts.service import DOCX
+from tests.factories import (
+    CONTRACT_SETTINGS,
+    Org,
+    approve_through_the_chain,
+    auth,
+    evaluated_review,
+    invited_review,
+    new_org,
+)
+from workers import runtime
+
+
+async def approved_review(
+    client: httpx.AsyncClient, org: Org, conditions: list[str] | None = None, **engagement: Any
+) -> dict[str, Any]:
+    review = await evaluated_review(client, org, **engagement)
+    return await approve_through_the_chain(client, org, review["id"], conditions)
+
+
+async def generate(client: httpx.AsyncClient, org: Org, review_id: str) -> dict[str, Any]:
+    response = await client.post(f"/api/reviews/{review_id}/contracts", headers=org.h("legal"))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def download(client: httpx.AsyncClient, org: Org, contract_id: str) -> httpx.Response:
+    response = await client.get(f"/api/contracts/{contract_id}/document", headers=org.h("legal"))
+    assert response.status_code == 200, response.text
+    return response
+
+
+def paragraphs(content: bytes) -> str:
+    return "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+
+
+async def test_missing_settings_are_a_409_naming_each_and_nothing_is_stored(
+    client: httpx.AsyncClient, operator_token: str
+) -> None:
+    org = await new_org(client, operator_token, contract_settings={})
+    review = await approved_review(client, org)
+    audit_before = (await client.get("/api/audit/verification", headers=org.h("auditor"))).json()
+
+    refused = await client.post(f"/api/reviews/{review['id']}/contracts", headers=org.h("legal"))
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert set(body["fields"]) == {
+        "organization.address",
+        "organization.representative",
+        "organization.security_policy_name",
+        "organization.incident_contact",
+    }
+    assert "clause K10 of cloud-security-terms" in body["fields"]["organization.incident_contact"]
+    assert "PATCH /api/organizations/{id}" in body["fields"]["organization.incident_contact"]
+    assert "organization.security_policy_name (clause K01" in body["detail"]
+    listing = await client.get(f"/api/reviews/{review['id']}/contracts", headers=org.h("legal"))
+    assert listing.json() == []
+    audit_after = (await client.get("/api/audit/verification", headers=org.h("auditor"))).json()
+    assert audit_after["events"] == audit_before["events"]
+
+    patched = await client.patch(
+        f"/api/organizations/{org.id}",
+        json={"contract_settings": CONTRACT_SETTINGS},
+        headers=org.h("admin"),
+    )
+    assert patched.status_code == 200, patched.text
+    contract = await generate(client, org, review["id"])
+    text = paragraphs((await download(client, org, contract["id"])).content)
+    assert CONTRACT_SETTINGS["incident_contact"] in text
+    assert CONTRACT_SETTINGS["security_policy_name"] in text
+
+
+async def test_contract_settings_are_set_cleared_and_validated(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    path = f"/api/organizations/{org.id}"
+    current = (await client.get(path, headers=org.h("admin"))).json()["contract_settings"]
+    assert current["incident_contact"] == CONTRACT_SETTINGS["incident_contact"]
+    assert current["cure_days"] is None  # unset: the product default applies
+
+    changed = await client.patch(
+        path,
+        json={"contract_settings": {"cure_days": 14, "data_location": "日本国内（東日本）"}},
+        headers=org.h("admin"),
+    )
+    assert changed.status_code == 200, changed.text
+    settings = changed.json()["contract_settings"]
+    assert settings["cure_days"] == 14
+    assert settings["data_location"] == "日本国内（東日本）"
+    assert settings["address"] == CONTRACT_SETTINGS["address"]  # untouched
+
+    cleared = await client.patch(
+        path, json={"contract_settings": {"cure_days": None}}, headers=org.h("admin")
+    )
+    assert cleared.json()["contract_settings"]["cure_days"] is None
+    assert cleared.json()["contract_settings"]["data_location"] == "日本国内（東日本）"
+
+    for bad, field in [
+        ({"cure_days": 0}, "contract_settings.cure_days"),
+        ({"cure_days": "14"}, "contract_settings.cure_days"),
+        ({"incident_contact": ""}, "contract_settings.incident_contact"),
+        ({"nickname": "x"}, "contract_settings.nickname"),
+    ]:
+        refused = await client.patch(path, json={"contract_settings": bad}, headers=org.h("admin"))
+        assert refused.status_code == 422, (bad, refused.text)
+        assert field in refused.json()["fields"], refused.json()
+    unchanged = (await client.get(path, headers=org.h("admin"))).json()["contract_settings"]
+    assert unchanged == cleared.json()["contract_settings"]
+
+
+async def test_regenerate_keeps_every_version_and_the_diff_names_what_changed(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    review = await approved_review(
+        client, org, conditions=["契約開始前に従事者名簿を提出すること。"]
+    )
+    first = await generate(client, org, review["id"])
+    assert first["version"] == 1
+    assert first["conditions"] == ["契約開始前に従事者名簿を提出すること。"]
+    assert first["values"]["organization.incident_contact"] == CONTRACT_SETTINGS["incident_contact"]
+    assert first["values"]["vendor.subcontractors"][0].startswith("株式会社みなとデータセンター")
+    assert [p["id"] for p in first["parts"]] == ["cloud-security-terms", "personal-data-terms"]
+    variants = {c["id"]: c["variant"] for c in first["clauses"]}
+    assert variants["K08"] == "named" and variants["CK05"] == "ismap"
+    k10 = next(c for c in first["clauses"] if c["id"] == "K10")
+    assert k10["mandated_by"] == ["OUT-INC-01", "PII-02"]
+    assert first["mandated_not_carried"] == {}
+
+    # Nothing changed: the same bytes again, as a new version.
+    same = await generate(client, org, review["id"])
+    assert same["version"] == 2 and same["sha256"] == first["sha256"]
+
+    patched = await client.patch(
+        f"/api/organizations/{org.id}",
+        json={
+            "contract_settings": {
+                "incident_contact": "危機管理課（電話 0966-00-0000）",
+                "cure_days": 14,
+            }
+        },
+        headers=org.h("admin"),
+    )
+    assert patched.status_code == 200
+    third = await generate(client, org, review["id"])
+    assert third["version"] == 3 and third["sha256"] != first["sha256"]
+
+    listing = await client.get(f"/api/reviews/{review['id']}/contracts", headers=org.h("auditor"))
+    assert [c["version"] for c in listing.json()] == [1, 2, 3]
+    # Older versions are kept byte for byte, each with its SHA-256.
+    for stored in listing.json():
+        content = (await download(client, org, stored["id"])).content
+        assert hashlib.sha256(content).hexdigest() == stored["sha256"]
+    old_text = paragraphs((await download(client, org, first["id"])).content)
+    assert CONTRACT_SETTINGS["incident_contact"] in old_text
+    assert "危機管理課" in paragraphs((await download(client, org, third["id"])).content)
+
+    diff = await client.get(
+        f"/api/contracts/{third['id']}/diff/{first['id']}", headers=org.h("legal")
+    )
+    assert diff.status_code == 200, diff.text
+    changes = diff.json()
+    assert changes["base"]["version"] == 1 and changes["contract"]["version"] == 3
+    assert changes["same_document"] is False
+    assert changes["values_changed"] == [
+        {
+            "name": "organization.incident_contact",
+            "old": CONTRACT_SETTINGS["incident_contact"],
+            "new": "危機管理課（電話 0966-00-0000）",
+        },
+        {"name": "terms.cure_days", "old": "30", "new": "14"},
+    ]
+    assert changes["clauses_added"] == changes["clauses_removed"] == []
+    assert changes["clauses_changed"] == []
+
+    same_diff = await client.get(
+        f"/api/contracts/{same['id']}/diff/{first['id']}", headers=org.h("auditor")
+    )
+    assert same_diff.json()["same_document"] is True
+    assert same_diff.json()["values_changed"] == []
+
+    one = await client.get(f"/api/contracts/{first['id']}", headers=org.h("auditor"))
+    assert one.status_code == 200 and one.json() == listing.json()[0]
+
+
+async def test_download_has_the_docx_type_and_a_japanese_rfc5987_file_name(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    review = await approved_review(client, org)
+    contract = await generate(client, org, review["id"])
+    engagement = await client.get(
+        f"/api/engagements/{review['engagement_id']}", headers=org.h("legal")
+    )
+    number = engagement.json()["number"]
+    response = await download(client, org, contract["id"])
+    assert response.headers["content-type"] == DOCX
+    header = response.headers["content-disposition"]
+    assert header.startswith("attachment;")
+    assert "filename*=UTF-8''" in header
+    assert header.isascii()
+    parsed = Message()
+    parsed["content-disposition"] = header
+    # RFC 5987: filename*=charset'language'percent-encoded; clients that know it use it.
+    extended = re.search(r"filename\*=([^;\s]+)", header)
+    assert extended, header
+    charset, language, encoded = decode_rfc2231(extended.group(1))
+    assert (charset, language) == ("UTF-8", "")
+    assert encoded.isascii() and "/" not in encoded
+    expected = f"クラウドサービス利用に係る情報セキュリティ特記事項_{number}_v1.docx"
+    assert unquote(encoded, encoding=charset) == expected
+    assert parsed.get_filename() == f"contract_{number}_v1.docx"  # the fallback
+    assert hashlib.sha256(response.content).hexdigest() == contract["sha256"]
+
+
+async def test_only_legal_generates_and_other_organizations_see_nothing(
+    client: httpx.AsyncClient, org: Org, operator_token: str
+) -> None:
+    review = await approved_review(client, org)
+    forbidden = await client.post(
+        f"/api/reviews/{review['id']}/contracts", headers=org.h("procurement")
+    )
+    assert forbidden.status_code == 403
+    contract = await generate(client, org, review["id"])
+    other = await new_org(client, operator_token)
+    for path in (
+        f"/api/contracts/{contract['id']}",
+        f"/api/contracts/{contract['id']}/document",
+        f"/api/contracts/{contract['id']}/diff/{contract['id']}",
+    ):
+        response = await client.get(path, headers=other.h("legal"))
+        assert response.status_code == 404, path
+    # The base of a comparison must be the caller's too.
+    theirs = await generate(client, other, (await approved_review(client, other))["id"])
+    mixed = await client.get(
+        f"/api/contracts/{contract['id']}/diff/{theirs['id']}", headers=org.h("legal")
+    )
+    assert mixed.status_code == 404
+
+
+# --- a changed clause library, and outsourcing with a fixture questionnaire ---------------------
+
+
+@pytest.fixture
+def catalog_copy(tmp_path: Path) -> Iterator[Path]:
+    """A copy of forms/, policies/, contract_templates/ that a test may change and install;
+    the shipped catalog is put back afterwards."""
+    root = tmp_path / "catalog"
+    for folder in ("forms", "policies", "contract_templates"):
+        shutil.copytree(PROJECT_ROOT / folder, root / folder)
+    shipped = current_catalog()
+    try:
+        yield root
+    finally:
+        install_catalog(shipped)
+
+
+def install_copy(root: Path) -> None:
+    install_catalog(
+        load_catalog(
+            Settings(
+                forms_dir=root / "forms",
+                policies_dir=root / "policies",
+                contract_templates_dir=root / "contract_templates",
+            )
+        )
+    )
+
+
+def edit_yaml(path: Path, change: Any) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+async def test_a_new_template_version_shows_as_clause_changes(
+    client: httpx.AsyncClient, org: Org, catalog_copy: Path
+) -> None:
+    review = await approved_review(client, org)
+    before = await generate(client, org, review["id"])
+
+    def change(data: dict[str, Any]) -> None:
+        data["version"] = 3
+        k07 = next(c for c in data["clauses"] if c["id"] == "K07")
+        k07["version"] = 2
+        k07["paragraphs"].append(
+            {"text": "乙は、秘密の漏えいを防ぐための措置を記録しなければならない。"}
+        )
+        data["clauses"] = [c for c in data["clauses"] if c["id"] != "GN02"]
+
+    edit_yaml(catalog_copy / "contract_templates" / "cloud-security-terms.yaml", change)
+    install_copy(catalog_copy)
+    after = await generate(client, org, review["id"])
+    assert after["template_version"] == 3
+
+    diff = await client.get(
+        f"/api/contracts/{after['id']}/diff/{before['id']}", headers=org.h("legal")
+    )
+    changes = diff.json()
+    assert [(c["id"], c["from_version"], c["to_version"]) for c in changes["clauses_changed"]] == [
+        ("K07", 1, 2)
+    ]
+    assert [c["id"] for c in changes["clauses_removed"]] == ["GN02"]
+    assert changes["parts_changed"] == [
+        {"id": "cloud-security-terms", "from_version": 2, "to_version": 3}
+    ]
+    text = paragraphs((await download(client, org, after["id"])).content)
+    assert "乙は、秘密の漏えいを防ぐための措置を記録しなければならない。" in text
+    assert "（協議）" not in text
+
+
+OUTSOURCING_FORM = """
+id: outsourcing-fixture
+version: 1
+title: {ja: 業務委託 確認票（試験用）, en: Outsourcing questionnaire (test fixture)}
+engagement_kinds: [outsourcing]
+sections:
+  - id: D
+    title: {ja: 再委託, en: Subcontracting}
+    questions:
+      - id: subcontractors
+        type: rows
+        min_rows: 0
+        label: {ja: 再委託先, en: Subcontractors}
+        columns:
+          - {id: name, type: text, label: {ja: 名称, en: Name}}
+          - id: country
+            type: single_choice
+            label: {ja: 所在国, en: Country}
+            choices:
+              - {value: jp, label: {ja: 日本, en: Japan}}
+              - {value: other, label: {ja: その他, en: Other}}
+          - {id: role, type: text, label: {ja: 業務, en: Work}}
+"""
+
+
+async def test_outsourcing_with_my_number_over_http(
+    client: httpx.AsyncClient, org: Org, catalog_copy: Path
+) -> None:
+    (catalog_copy / "forms" / "outsourcing-fixture.yaml").write_text(OUTSOURCING_FORM, "utf-8")
+    install_copy(catalog_copy)
+    review, token = await invited_review(
+        client,
+        org,
+        kind="outsourcing",
+        service_name="住民税賦課業務の電算処理",
+        confidentiality=3,
+        personal_data=True,
+        my_number=True,
+        network_segment="my_number",
+        subcontracting=True,
+    )
+    assert review["form_id"] == "outsourcing-fixture"
+    rows = [{"name": "株式会社ひまわりパンチ", "country": "jp", "role": "データ入力"}]
+    saved = await client.patch(
+        f"/api/vendor/{token}/answers", json={"answers": {"subcontractors": rows}}
+    )
+    assert saved.status_code == 200, saved.text
+    assert (await client.post(f"/api/vendor/{token}/submit")).status_code == 200
+    await runtime.wait_idle()
+    await approve_through_the_chain(client, org, review["id"])
+
+    contract = await generate(client, org, review["id"])
+    assert contract["title"] == "情報セキュリティに関する特記事項"
+    assert [p["id"] for p in contract["parts"]] == [
+        "information-security-terms",
+        "personal-data-terms",
+        "my-number-terms",
+    ]
+    assert {c["id"]: c["variant"] for c in contract["clauses"]}["K08"] == "named"
+    assert contract["values"]["terms.incident_first_report_hours"] == "1"
+    # Cloud-worded items the base policy mandates are reported, not silently dropped.
+    assert contract["mandated_not_carried"]["CK04"] == ["OUT-END-01"]
+    text = paragraphs((await download(client, org, contract["id"])).content)
+    assert "(1)\u3000株式会社ひまわりパンチ（所在国：日本）\u3000データ入力" in text
+    assert "特定個人情報の取扱いに関する特記事項" in text
+    assert "個人情報取扱特記事項" in text
+    _ = auth
