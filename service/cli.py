@@ -103,6 +103,18 @@ async def _bootstrap_and_report(bootstrap: Callable[[], Awaitable[Any]]) -> int:
     return 1
 
 
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    import logging
+
+    from workers.scheduler import run_scheduler
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(run_scheduler(get_settings()))
+    return 0
+
+
 def cmd_org_create(args: argparse.Namespace) -> int:
     from service.accounts import service
     from service.accounts.schemas import OrganizationCreate
@@ -193,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    commands.add_parser(
+        "scheduler", help="run the periodic jobs (due sweep, outbox retry, ISMAP refresh)"
+    ).set_defaults(func=cmd_scheduler)
 
     catalog = commands.add_parser("catalog", help="data files").add_subparsers(required=True)
     catalog.add_parser(

@@ -17,6 +17,8 @@ MODEL_MODULES = [
     "service.checks.models",
     "service.contracts.models",
     "service.audit.models",
+    "service.reminders.models",
+    "service.notifications.models",
 ]
 
 

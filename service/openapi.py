@@ -73,11 +73,7 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
     elif spec.returns is Download:
         operation["responses"][status] = {
             "description": "the document",
-            "content": {
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
-                    "schema": {"type": "string", "format": "binary"}
-                }
-            },
+            "content": {spec.media_type: {"schema": {"type": "string", "format": "binary"}}},
         }
     else:
         operation["responses"][status] = {

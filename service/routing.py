@@ -26,6 +26,7 @@ from service.config import get_settings
 from service.errors import AppError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 
 Handler = Callable[..., Awaitable[Any]]
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Endpoint:
     body_model: type[BaseModel] | None
     path_params: dict[str, type]
     returns: Any  # a type: BaseModel subclass, list[...], Download or None
+    media_type: str = DOCX_MEDIA_TYPE  # what a Download holds, for the OpenAPI document
 
     @property
     def operation_id(self) -> str:
@@ -68,6 +70,7 @@ def endpoint(
     status: int = 200,
     auth: str = "user",
     roles: frozenset[Role] | set[Role] | None = None,
+    media_type: str = DOCX_MEDIA_TYPE,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler)
@@ -90,6 +93,7 @@ def endpoint(
                 body_model=body_model,
                 path_params=path_params,
                 returns=returns,
+                media_type=media_type,
             )
         )
         return handler

@@ -14,6 +14,7 @@ from dramatiq.middleware import Middleware
 
 from service.catalog.loader import install_catalog, load_catalog
 from service.db import close_db, init_db
+from service.notifications.webhooks import close_clients
 from workers import actors
 from workers.broker import broker
 
@@ -28,6 +29,7 @@ class DatabaseLifecycle(Middleware):
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
         loop_thread = get_event_loop_thread()
         if loop_thread is not None:
+            loop_thread.run_coroutine(close_clients())
             loop_thread.run_coroutine(close_db())
 
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from dramatiq import Message
 
+from service.config import Settings
 from service.jobs import Job, dispatch_now, set_dispatcher
 from service.reviews.models import Review
 from service.reviews.states import ReviewStatus
@@ -22,7 +23,11 @@ from workers.broker import QUEUE, broker
 
 log = logging.getLogger(__name__)
 _running: set[asyncio.Task[None]] = set()
-ACTORS = {actors.evaluate_review.actor_name: actors.evaluate_review}
+ACTORS = {
+    actor.actor_name: actor
+    for actor in (actors.evaluate_review, actors.fire_reminder, actors.deliver_notification)
+}
+_timer: Any = None  # the periodic jobs' scheduler when they run in this process
 
 
 def _coroutine_function(actor_name: str) -> Callable[..., Awaitable[None]]:
@@ -57,6 +62,22 @@ def start(broker_url: str | None) -> None:
     set_dispatcher(_send_to_broker if broker_url else _run_in_process)
 
 
+def runs_periodic_jobs(settings: Settings) -> bool:
+    """Embedded mode runs them in the API; with a broker, the one scheduler process does."""
+    if settings.periodic_jobs_in_api is not None:
+        return settings.periodic_jobs_in_api
+    return not settings.broker_url
+
+
+def start_periodic(settings: Settings) -> None:
+    """Start the periodic jobs on a timer on the running loop (embedded mode)."""
+    global _timer
+    from workers.periodic import build_scheduler
+
+    _timer = build_scheduler(settings)
+    _timer.start()
+
+
 async def sweep() -> int:
     """Re-send work the database says is pending (e.g. submitted but never evaluated)."""
     pending = await Review.filter(status=ReviewStatus.submitted).values_list("id", flat=True)
@@ -72,4 +93,8 @@ async def wait_idle() -> None:
 
 
 def stop() -> None:
+    global _timer
+    if _timer is not None:
+        _timer.shutdown(wait=False)
+        _timer = None
     set_dispatcher(None)

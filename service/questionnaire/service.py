@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.service import Actor, record
-from service.catalog.forms import Form
+from service.catalog.forms import Form, QuestionType
 from service.catalog.loader import current_catalog
 from service.config import get_settings
 from service.errors import Conflict, Gone, NotFound, ValidationFailed
@@ -188,3 +190,62 @@ async def submit(*, session: VendorSession) -> Review:
         )
         enqueue_after_commit("evaluate_review", str(review.id))
     return review
+
+
+async def issue_system_invitation(
+    conn: BaseDBAsyncClient,
+    *,
+    review: Review,
+    email: str,
+    on_behalf_of_user_id: str,
+    expires_in_days: int,
+    actor: Actor,
+) -> IssuedInvitation:
+    """An invitation the service issues itself (re-review), in the caller's transaction.
+
+    It is recorded as created by the engagement's owner, on whose behalf the service asks.
+    """
+    secret = new_secret(VENDOR_LINK_PREFIX)
+    invitation = await Invitation.create(
+        organization_id=review.organization_id,
+        review=review,
+        email=email,
+        token_hash=hash_secret(secret),
+        expires_at=datetime.now(UTC) + timedelta(days=expires_in_days),
+        created_by_id=on_behalf_of_user_id,
+        using_db=conn,
+    )
+    await transition(
+        conn,
+        review,
+        ReviewEvent.invite,
+        actor=actor,
+        data={"invitation_id": str(invitation.id), "expires_in_days": expires_in_days},
+    )
+    base = get_settings().public_base_url.rstrip("/")
+    return IssuedInvitation(invitation=invitation, url=f"{base}/api/vendor/{secret}")
+
+
+async def prefill_answers(conn: BaseDBAsyncClient, *, review: Review, previous: Review) -> int:
+    """Copy the previous round's answers into the new round's draft; returns how many.
+
+    Answers the current form no longer accepts are left out, and so are file answers: evidence
+    such as a certificate copy must be current, so the vendor uploads it again.
+    """
+    last = await AnswerSet.filter(review_id=previous.id).using_db(conn).get_or_none()
+    if last is None:
+        return 0
+    form = current_catalog().form(review.form_id, review.form_version)
+    file_questions = {q.id for q in form.questions if q.type == QuestionType.file}
+    answers = {k: v for k, v in last.answers.items() if k not in file_questions}
+    invalid = form.validate_answers(answers, complete=False)
+    kept = {k: v for k, v in answers.items() if f"answers.{k}" not in invalid}
+    await AnswerSet.create(
+        organization_id=review.organization_id,
+        review=review,
+        form_id=form.id,
+        form_version=form.version,
+        answers=kept,
+        using_db=conn,
+    )
+    return len(kept)

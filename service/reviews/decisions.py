@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import calendar
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.service import record
 from service.checks.models import Outcome, Verdict
 from service.checks.service import blocking_verdicts
-from service.engagements.models import Engagement
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.jobs import transaction
+from service.reminders import service as reminders
+from service.reminders.cadence import add_months
 from service.reviews.models import Review
 from service.reviews.service import get_review, transition
 from service.reviews.states import ReviewEvent, ReviewStatus
 
 JST = ZoneInfo("Asia/Tokyo")
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day `months` later, clamped to the month's end (1/31 + 1 month = 2/28 or 2/29)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+__all__ = ["JST", "add_months", "decide", "override_verdict"]  # add_months: contracts use it
 
 
 async def override_verdict(
@@ -101,11 +94,10 @@ async def decide(
             )
 
     data: dict[str, object] = {"reason": reason, "conditions": conditions}
-    due: date | None = None
+    next_review: reminders.NextReview | None = None
     if decision != ReviewEvent.reject:
-        organization = await Organization.get(id=review.organization_id)
-        due = add_months(datetime.now(JST).date(), organization.review_interval_months)
-        data["next_review_due"] = due.isoformat()
+        next_review = await reminders.plan_next_review(review)
+        data["next_review_due"] = next_review.plan.due.isoformat()
     async with transaction() as conn:
         # The status change goes first: a concurrent decision loses here and writes nothing.
         await transition(
@@ -119,10 +111,10 @@ async def decide(
             decided_by_id=principal.user_id,
             decided_at=datetime.now(UTC),
         )
-        if due is not None:
-            await (
-                Engagement.filter(id=review.engagement_id)
-                .using_db(conn)
-                .update(next_review_due=due)
+        if next_review is not None:
+            await reminders.schedule_after_approval(
+                conn, review=review, next_review=next_review, actor=principal.actor
             )
+        else:
+            await reminders.close_after_rejection(conn, review=review)
     return review

@@ -34,6 +34,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "update_organization": {"name": "乗っ取られた団体"},
     "create_user": {"name": "侵入者", "email": "intruder@example.jp", "roles": ["admin"]},
     "vendor_save_answers": {"answers": {"legal_name": "株式会社侵入"}},
+    "update_review_cadence": {"sensitive_interval_months": 1},
 }
 HANDLED_SEPARATELY = {"organization_id", "token"}
 PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -147,6 +148,11 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
     verdicts = await client.get(f"/api/reviews/{pending['id']}/verdicts", headers=b.h("security"))
     assert verdicts.status_code == 200 and verdicts.json(), verdicts.text
 
+    webhook = await client.post(
+        "/api/webhooks", json={"url": "https://hooks.example.jp/b"}, headers=b.h("admin")
+    )
+    assert webhook.status_code == 201, webhook.text
+
     extra = await client.post(
         f"/api/users/{b.user_ids['auditor']}/tokens", json={"name": "b"}, headers=b.h("admin")
     )
@@ -161,6 +167,7 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
         "engagement_id": review["engagement_id"],
         "invitation_id": str(invitation.id),
         "vendor_id": engagement.json()["vendor_id"],
+        "webhook_id": webhook.json()["id"],
     }
     return Tenant(
         org=b,
@@ -188,6 +195,8 @@ async def snapshot(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:
         "vendors": await get("/api/vendors"),
         "engagements": await get("/api/engagements"),
         "rounds": await get(f"/api/engagements/{ids['engagement_id']}/reviews"),
+        "webhooks": await get("/api/webhooks", "admin"),
+        "cadence": await get(f"/api/organizations/{b.id}/review-cadence"),
     }
     for review_id in (tenant.decided_review_id, tenant.pending_review_id):
         state[review_id] = {
