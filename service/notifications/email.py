@@ -21,7 +21,8 @@ from service.config import Settings
 def build_email(
     *, message_id: str, to_address: str, subject: str, body: str, settings: Settings
 ) -> EmailMessage:
-    message = EmailMessage(policy=policy.SMTP)
+    # 7-bit on the wire: any relay passes it on unchanged, whether or not it speaks 8BITMIME.
+    message = EmailMessage(policy=policy.SMTP.clone(cte_type="7bit"))
     domain = settings.mail_from.rsplit("@", 1)[-1] or "localhost"
     message["Subject"] = subject
     message["From"] = Address(display_name=settings.mail_from_name, addr_spec=settings.mail_from)
@@ -31,7 +32,7 @@ def build_email(
     # RFC 3834: automatic mail; auto-responders must not answer it.
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = "ja, en"
-    message.set_content(body, charset="utf-8")
+    message.set_content(body, charset="utf-8", cte="base64")
     return message
 
 
