@@ -51,7 +51,7 @@ class MailSink:
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = bytes(envelope.original_content or envelope.content)
         message = email.message_from_bytes(raw, policy=default_policy)
         assert isinstance(message, EmailMessage)
@@ -134,7 +134,7 @@ def hook_receiver(script: list[int] | None = None) -> Iterator[HookReceiver]:
     receiver = HookReceiver(url=f"http://127.0.0.1:{port}/hooks", script=list(script or []))
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             with receiver.lock:
@@ -144,7 +144,7 @@ def hook_receiver(script: list[int] | None = None) -> Iterator[HookReceiver]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)

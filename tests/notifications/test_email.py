@@ -13,8 +13,8 @@ from service.jobs import transaction
 from service.notifications import outbox
 from service.notifications.models import DeliveryStatus, Notification
 from tests.factories import Org
-from workers import runtime
 from tests.receivers import SmtpServer, free_port, smtp_server
+from workers import runtime
 
 SUBJECT = "【再審査】電子申請クラウド：定期再審査の期限まであと30日（2027年7月12日（月））"
 BODY = "人吉市 御中\n\n定期再審査の期限が近づいています。\n詳細 / Details: https://example.jp/x\n"

@@ -78,8 +78,12 @@ def test_contract_end(start: date, months: int, end: date) -> None:
 
 @pytest.mark.parametrize(
     ("confidentiality", "my_number", "tier"),
-    [(1, False, Tier.standard), (2, False, Tier.standard), (3, False, Tier.sensitive)]
-    + [(2, True, Tier.sensitive)],
+    [
+        (1, False, Tier.standard),
+        (2, False, Tier.standard),
+        (3, False, Tier.sensitive),
+        (2, True, Tier.sensitive),
+    ],
 )
 def test_tier(confidentiality: int, my_number: bool, tier: Tier) -> None:
     assert tier_for(confidentiality=confidentiality, my_number=my_number) == tier
