@@ -154,3 +154,42 @@ async def evaluated_review(
     refreshed = await client.get(f"/api/reviews/{review['id']}", headers=org.h("security"))
     assert refreshed.json()["status"] == "evaluated", refreshed.text
     return dict(refreshed.json())
+
+
+async def approved_review(
+    client: httpx.AsyncClient,
+    org: Org,
+    *,
+    vendor_email: str | None = None,
+    answers: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A first round approved by security, its vendor invited at `vendor_email` (if given)."""
+    from workers import runtime
+
+    engagement = await new_engagement(client, org, **overrides)
+    review = await client.post(
+        f"/api/engagements/{engagement['id']}/reviews", headers=org.h("procurement")
+    )
+    assert review.status_code == 201, review.text
+    review_id = review.json()["id"]
+    invitation = await client.post(
+        f"/api/reviews/{review_id}/invitations",
+        json={"email": vendor_email} if vendor_email else {},
+        headers=org.h("procurement"),
+    )
+    assert invitation.status_code == 201, invitation.text
+    token = invitation.json()["url"].rsplit("/", 1)[1]
+    saved = await client.patch(
+        f"/api/vendor/{token}/answers", json={"answers": answers or good_answers()}
+    )
+    assert saved.status_code == 200, saved.text
+    assert (await client.post(f"/api/vendor/{token}/submit")).status_code == 200
+    await runtime.wait_idle()
+    decided = await client.post(
+        f"/api/reviews/{review_id}/decision",
+        json={"decision": "approve", "reason": "全要件に適合"},
+        headers=org.h("security"),
+    )
+    assert decided.status_code == 200, decided.text
+    return dict(decided.json())

@@ -28,6 +28,11 @@ ACTORS = {
     for actor in (actors.evaluate_review, actors.fire_reminder, actors.deliver_notification)
 }
 _timer: Any = None  # the periodic jobs' scheduler when they run in this process
+# Jobs running at once in this process, like a worker's threads: a sweep that finds 1,000 items
+# queues them here instead of starting 1,000 transactions that would wait on one another (and
+# leave sent emails unrecorded for long if the process died meanwhile).
+IN_PROCESS_SLOTS = 4
+_slots = asyncio.Semaphore(IN_PROCESS_SLOTS)
 
 
 def _coroutine_function(actor_name: str) -> Callable[..., Awaitable[None]]:
@@ -38,7 +43,8 @@ def _coroutine_function(actor_name: str) -> Callable[..., Awaitable[None]]:
 
 async def _run(job: Job) -> None:
     try:
-        await _coroutine_function(job.actor_name)(*job.args)
+        async with _slots:
+            await _coroutine_function(job.actor_name)(*job.args)
     except Exception:
         log.exception(
             "in-process job %s%s failed; the next sweep retries it", job.actor_name, job.args
@@ -92,9 +98,13 @@ async def wait_idle() -> None:
         await asyncio.gather(*list(_running), return_exceptions=True)
 
 
-def stop() -> None:
+def stop_periodic() -> None:
     global _timer
     if _timer is not None:
         _timer.shutdown(wait=False)
         _timer = None
+
+
+def stop() -> None:
+    stop_periodic()
     set_dispatcher(None)

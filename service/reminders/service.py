@@ -188,8 +188,11 @@ async def _set_deadline(
             .using_db(conn)
             .update(status=DeadlineStatus.active, review_id=review_id, source=source)
         )
+        # Planned again for the same day: its reminders come back, its escalations do not.
         await (
-            Reminder.filter(deadline_id=existing.id, status=ReminderStatus.cancelled)
+            Reminder.filter(
+                deadline_id=existing.id, status=ReminderStatus.cancelled, offset_days__gte=0
+            )
             .using_db(conn)
             .update(status=ReminderStatus.pending)
         )
