@@ -99,8 +99,9 @@ async def test_a_killed_worker_loses_no_reminder(
         rows = await Notification.filter(organization_id=org.id).values_list("id", flat=True)
         expected = {f"<{row}@localhost>" for row in rows}
         duplicates = sum(received.values()) - len(received)
+        mode = (broker_url or "in-process").split(":")[0]
         print(  # the figure the issue asks for; shown with `pytest -s` or on failure
-            f"\ncrash safety ({(broker_url or 'in-process').split(':')[0]}): {REMINDERS} reminders, "
+            f"\ncrash safety ({mode}): {REMINDERS} reminders, "
             f"{at_kill} emails before SIGKILL, {sum(received.values())} received, "
             f"{len(received)} distinct, {duplicates} duplicate(s)"
         )
