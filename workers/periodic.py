@@ -75,9 +75,10 @@ def build_scheduler(settings: Settings) -> AsyncIOScheduler:
     hour, minute = (int(part) for part in settings.due_sweep_time.split(":"))
     now = datetime.now(JST)
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
+    # Daily at the set time, then hourly until midnight for anything a failed job left pending.
     scheduler.add_job(
         due_sweep,
-        CronTrigger(hour=hour, minute=minute, timezone=JST),
+        CronTrigger(hour=f"{hour}-23", minute=minute, timezone=JST),
         id="due_sweep",
         next_run_time=now,
         **common,

@@ -33,6 +33,7 @@ _timer: Any = None  # the periodic jobs' scheduler when they run in this process
 # leave sent emails unrecorded for long if the process died meanwhile).
 IN_PROCESS_SLOTS = 4
 _slots = asyncio.Semaphore(IN_PROCESS_SLOTS)
+IN_PROCESS_ATTEMPTS = 4
 
 
 def _coroutine_function(actor_name: str) -> Callable[..., Awaitable[None]]:
@@ -42,13 +43,22 @@ def _coroutine_function(actor_name: str) -> Callable[..., Awaitable[None]]:
 
 
 async def _run(job: Job) -> None:
-    try:
-        async with _slots:
-            await _coroutine_function(job.actor_name)(*job.args)
-    except Exception:
-        log.exception(
-            "in-process job %s%s failed; the next sweep retries it", job.actor_name, job.args
-        )
+    """Run one job, retried like dramatiq would (e.g. SQLite busy with another process)."""
+    for attempt in range(1, IN_PROCESS_ATTEMPTS + 1):
+        try:
+            async with _slots:
+                await _coroutine_function(job.actor_name)(*job.args)
+            return
+        except Exception:
+            if attempt == IN_PROCESS_ATTEMPTS:
+                log.exception(
+                    "in-process job %s%s failed; the next sweep retries it",
+                    job.actor_name,
+                    job.args,
+                )
+                return
+            log.warning("in-process job %s%s failed; retrying", job.actor_name, job.args)
+            await asyncio.sleep(0.2 * 2**attempt)
 
 
 def _run_in_process(job: Job) -> None:
