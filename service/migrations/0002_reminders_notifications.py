@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('source', fields.CharField(default='', max_length=200)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'deadline', 'app': 'models', 'unique_together': (('engagement', 'kind', 'due_date'),), 'indexes': [Index(fields=['organization', 'status', 'due_date'])], 'pk_attr': 'id'},
+            options={'table': 'deadline', 'app': 'models', 'unique_together': (('engagement', 'kind', 'due_date'),), 'indexes': [Index(fields=['organization_id', 'status', 'due_date'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
                 ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'notification', 'app': 'models', 'indexes': [Index(fields=['status', 'next_attempt_at']), Index(fields=['endpoint', 'created_at'])], 'pk_attr': 'id'},
+            options={'table': 'notification', 'app': 'models', 'indexes': [Index(fields=['status', 'next_attempt_at']), Index(fields=['endpoint_id', 'created_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
     ]

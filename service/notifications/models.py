@@ -90,7 +90,7 @@ class Notification(Model):
     class Meta:
         table = "notification"
         # The retry sweep reads rows waiting for an attempt, oldest first.
-        indexes = (("status", "next_attempt_at"), ("endpoint", "created_at"))
+        indexes = (("status", "next_attempt_at"), ("endpoint_id", "created_at"))
 
 
 # The secret address of the due-date calendar of an organization (one live token at a time).

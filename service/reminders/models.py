@@ -77,7 +77,7 @@ class Deadline(Model):
     class Meta:
         table = "deadline"
         unique_together = (("engagement", "kind", "due_date"),)
-        indexes = (("organization", "status", "due_date"),)
+        indexes = (("organization_id", "status", "due_date"),)
 
 
 class Reminder(Model):
