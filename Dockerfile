@@ -7,9 +7,15 @@ RUN pip install --no-cache-dir .
 COPY forms ./forms
 COPY policies ./policies
 COPY contract_templates ./contract_templates
+# A user without privileges; the uploads folder exists (and is theirs) before a volume mounts it.
+RUN useradd --system --uid 10001 --home-dir /app vetting \
+    && mkdir -p /var/lib/vetting/uploads \
+    && chown -R vetting /var/lib/vetting
+USER vetting
 ENV VETTING_FORMS_DIR=/app/forms \
     VETTING_POLICIES_DIR=/app/policies \
     VETTING_CONTRACT_TEMPLATES_DIR=/app/contract_templates \
-    VETTING_HOST=0.0.0.0
+    VETTING_HOST=0.0.0.0 \
+    PYTHONUNBUFFERED=1
 EXPOSE 8000
 CMD ["vetting", "serve"]

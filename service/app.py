@@ -23,9 +23,11 @@ from service.engagements import endpoints as _engagements  # noqa: F401
 from service.errors import AppError
 from service.evidence import endpoints as _evidence  # noqa: F401
 from service.ismap import endpoints as _ismap  # noqa: F401
+from service.notifications import endpoints as _notifications  # noqa: F401
 from service.openapi import build_openapi
 from service.portal.routes import portal_mount
 from service.questionnaire import endpoints as _questionnaire  # noqa: F401
+from service.reminders import endpoints as _reminders  # noqa: F401
 from service.reviews import endpoints as _reviews  # noqa: F401
 from service.routing import REGISTRY, build_route, error_response
 from service.vendors import endpoints as _vendors  # noqa: F401
@@ -64,6 +66,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         install_catalog(load_catalog(settings))  # a broken data file stops the start here
         await init_db(settings)
         runtime.start(settings.broker_url)
+        if runtime.runs_periodic_jobs(settings):
+            runtime.start_periodic(settings)
         swept = await runtime.sweep()
         if swept:
             log.info("re-sent %d pending job(s)", swept)

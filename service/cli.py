@@ -56,6 +56,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     asyncio.run(migrate_and_close())
     print("migrations applied")
+    if getattr(args, "bootstrap", False):  # compose: once, before any API replica starts
+        from service.accounts.service import bootstrap_operator
+
+        _run(lambda: _bootstrap_and_report(bootstrap_operator))
     return 0
 
 
@@ -135,14 +139,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except CatalogError as exc:
         print(f"error: refusing to start: {exc}", file=sys.stderr)
         return 1
-    asyncio.run(migrate_db(settings))
-    created = _run(lambda: _bootstrap_and_report(bootstrap_operator))
+    created = 0
+    if not args.no_setup:  # compose runs `vetting migrate --bootstrap` once instead
+        asyncio.run(migrate_db(settings))
+        created = _run(lambda: _bootstrap_and_report(bootstrap_operator))
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"vetting service: http://{host}:{port}  (API document: /openapi.json)", flush=True)
     if created:
         print("first start: the admin token above is shown only once; keep it safe", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if args.workers > 1:  # separate processes: each builds its app from the factory
+        uvicorn.run(
+            "service.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=args.workers,
+            log_level="info",
+        )
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
     return 0
 
 
@@ -152,6 +168,18 @@ async def _bootstrap_and_report(bootstrap: Callable[[], Awaitable[Any]]) -> int:
         return 0
     print(f"admin API token (operator organization): {result.secret}", flush=True)
     return 1
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    import logging
+
+    from workers.scheduler import run_scheduler
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(run_scheduler(get_settings()))
+    return 0
 
 
 def cmd_org_create(args: argparse.Namespace) -> int:
@@ -277,9 +305,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="migrate, bootstrap and start the API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.add_argument(
+        "--no-setup", action="store_true", help="skip migrations and the first-start bootstrap"
+    )
     serve.set_defaults(func=cmd_serve)
 
-    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument(
+        "--bootstrap", action="store_true", help="then create the operator admin (token once)"
+    )
+    migrate.set_defaults(func=cmd_migrate)
+    commands.add_parser(
+        "scheduler", help="run the periodic jobs (due sweep, outbox retry, ISMAP refresh)"
+    ).set_defaults(func=cmd_scheduler)
 
     catalog = commands.add_parser("catalog", help="data files").add_subparsers(required=True)
     catalog.add_parser(

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default=f"sqlite://{PROJECT_ROOT / 'var' / 'vetting.sqlite3'}")
     # Unset = jobs run inside the API process; amqp://… (RabbitMQ) or redis://… scale out.
     broker_url: str | None = None
+    queue_name: str = Field(default="default", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
     public_base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -41,6 +42,31 @@ class Settings(BaseSettings):
     ismap_fetch_timeout_seconds: float = Field(default=30.0, gt=0)
 
     bootstrap_organization_name: str = "運用管理組織 / Operator"
+
+    # Email (VETTING_SMTP_*). No host: emails are recorded as skipped, never sent.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False  # upgrade a plain connection (port 587)
+    smtp_tls: bool = False  # TLS from the first byte (port 465)
+    smtp_timeout_seconds: float = Field(default=30, gt=0)
+    mail_from: str = "noreply@localhost"
+    mail_from_name: str = "委託先審査サービス"
+    # Outbox delivery: attempts, backoff (base × 4^(attempt-1), at most 6 h) and claim lease.
+    notify_max_attempts: int = Field(default=8, ge=1, le=50)
+    notify_retry_base_seconds: float = Field(default=60, ge=0)
+    notify_lease_seconds: float = Field(default=300, gt=0)
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
+    # Off by default so that tenants cannot aim webhooks at the service's own network.
+    webhook_allow_private_addresses: bool = False
+    # Periodic jobs: the due sweep each day at this JST time, the outbox sweep every N seconds.
+    due_sweep_time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    outbox_sweep_seconds: float = Field(default=60, gt=0)
+    # Run the periodic jobs inside the API (unset: yes when there is no broker).
+    periodic_jobs_in_api: bool | None = None
+    # Where the ISMAP cloud service list is fetched from; unset: no refresh.
+    ismap_list_url: str | None = None
 
 
 @lru_cache(maxsize=1)

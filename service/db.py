@@ -20,6 +20,8 @@ MODEL_MODULES = [
     "service.ismap.models",
     "service.evidence.models",
     "service.portal.models",
+    "service.reminders.models",
+    "service.notifications.models",
 ]
 
 

@@ -24,6 +24,8 @@ else:
 # Settings are read once; set them before any service module is imported.
 os.environ["VETTING_DATABASE_URL"] = DATABASE_URL
 os.environ.pop("VETTING_BROKER_URL", None)
+# Tests run periodic jobs themselves, when they mean to, never on a timer behind their back.
+os.environ["VETTING_PERIODIC_JOBS_IN_API"] = "false"
 os.environ["VETTING_PUBLIC_BASE_URL"] = "http://testserver"
 os.environ["VETTING_EVIDENCE_DIR"] = str(_TMP / "evidence")
 

@@ -230,3 +230,36 @@ async def upload_evidence(
     added = set(after.json()["answers"].get(question_id, [])) - before
     assert len(added) == 1, after.text
     return added.pop()
+
+
+async def approved_review(
+    client: httpx.AsyncClient,
+    org: Org,
+    *,
+    vendor_email: str | None = None,
+    answers: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A first round approved by security, its vendor invited at `vendor_email` (if given)."""
+    from workers import runtime
+
+    engagement = await new_engagement(client, org, **overrides)
+    review = await client.post(
+        f"/api/engagements/{engagement['id']}/reviews", headers=org.h("procurement")
+    )
+    assert review.status_code == 201, review.text
+    review_id = review.json()["id"]
+    invitation = await client.post(
+        f"/api/reviews/{review_id}/invitations",
+        json={"email": vendor_email} if vendor_email else {},
+        headers=org.h("procurement"),
+    )
+    assert invitation.status_code == 201, invitation.text
+    token = invitation.json()["api_url"].rsplit("/", 1)[1]
+    saved = await client.patch(
+        f"/api/vendor/{token}/answers", json={"answers": answers or good_answers()}
+    )
+    assert saved.status_code == 200, saved.text
+    assert (await client.post(f"/api/vendor/{token}/submit")).status_code == 200
+    await runtime.wait_idle()
+    return await approve_through_the_chain(client, org, review_id)

@@ -122,7 +122,8 @@ async def test_one_vetting_end_to_end(client: httpx.AsyncClient, operator_token:
     assert "別紙" in text and "従事者名簿" in text  # the decision's condition, as the annex
     assert "{" not in text and "}" not in text  # no unfilled variable
 
-    # 9. Approval set the next review due date, 12 months on.
+    # 9. Approval set the next review due date, 12 months on, moved back to a 開庁日 (at most
+    # 12/29–1/3 plus a weekend earlier).
     engagement_now = await client.get(
         f"/api/engagements/{engagement.json()['id']}", headers=org.h("auditor")
     )
@@ -130,7 +131,7 @@ async def test_one_vetting_end_to_end(client: httpx.AsyncClient, operator_token:
     due = engagement_now.json()["next_review_due"]
     assert due is not None
     assert (
-        timedelta(days=364) <= (datetime.fromisoformat(due).date() - today) <= timedelta(days=366)
+        timedelta(days=355) <= (datetime.fromisoformat(due).date() - today) <= timedelta(days=366)
     )
 
     # 10. The auditor reads the timeline: every change, who, when.

@@ -5,9 +5,23 @@ from __future__ import annotations
 import dramatiq
 
 from service.checks import service as checks
+from service.notifications import outbox
+from service.reminders import service as reminders
 from workers.broker import QUEUE, broker
 
 
 @dramatiq.actor(broker=broker, queue_name=QUEUE, max_retries=5)
 async def evaluate_review(review_id: str) -> None:
     await checks.evaluate_review(review_id)
+
+
+@dramatiq.actor(broker=broker, queue_name=QUEUE, max_retries=5)
+async def fire_reminder(reminder_id: str) -> None:
+    await reminders.fire_reminder(reminder_id)
+
+
+# Delivery failures are retried by the outbox itself (backoff kept in the row); a raised error
+# (e.g. the database is away) is retried by dramatiq, and the outbox sweep catches anything else.
+@dramatiq.actor(broker=broker, queue_name=QUEUE, max_retries=3)
+async def deliver_notification(notification_id: str) -> None:
+    await outbox.deliver(notification_id)

@@ -8,7 +8,9 @@ from dramatiq.middleware import AsyncIO
 
 from service.config import get_settings
 
-QUEUE = "default"
+# Jobs of one deployment share one queue; VETTING_QUEUE_NAME keeps deployments (or test runs)
+# on one broker apart.
+QUEUE = get_settings().queue_name
 
 
 def make_broker(url: str | None) -> dramatiq.Broker:

@@ -13,8 +13,10 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
 from service.catalog.loader import install_catalog, load_catalog
+from service.config import get_settings
 from service.db import close_db, init_db
-from workers import actors
+from service.notifications.webhooks import close_clients
+from workers import actors, runtime
 from workers.broker import broker
 
 
@@ -24,10 +26,14 @@ class DatabaseLifecycle(Middleware):
         loop_thread = get_event_loop_thread()
         assert loop_thread is not None, "the AsyncIO middleware must come first"
         loop_thread.run_coroutine(init_db())
+        # Jobs that an actor asks for after its commit (e.g. deliveries) go to the same broker.
+        runtime.start(get_settings().broker_url)
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
         loop_thread = get_event_loop_thread()
+        runtime.stop()
         if loop_thread is not None:
+            loop_thread.run_coroutine(close_clients())
             loop_thread.run_coroutine(close_db())
 
 

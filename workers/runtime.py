@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from dramatiq import Message
 
+from service.config import Settings
 from service.jobs import Job, dispatch_now, set_dispatcher
 from service.reviews.models import Review
 from service.reviews.states import ReviewStatus
@@ -22,7 +23,17 @@ from workers.broker import QUEUE, broker
 
 log = logging.getLogger(__name__)
 _running: set[asyncio.Task[None]] = set()
-ACTORS = {actors.evaluate_review.actor_name: actors.evaluate_review}
+ACTORS = {
+    actor.actor_name: actor
+    for actor in (actors.evaluate_review, actors.fire_reminder, actors.deliver_notification)
+}
+_timer: Any = None  # the periodic jobs' scheduler when they run in this process
+# Jobs running at once in this process, like a worker's threads: a sweep that finds 1,000 items
+# queues them here instead of starting 1,000 transactions that would wait on one another (and
+# leave sent emails unrecorded for long if the process died meanwhile).
+IN_PROCESS_SLOTS = 4
+_slots = asyncio.Semaphore(IN_PROCESS_SLOTS)
+IN_PROCESS_ATTEMPTS = 4
 
 
 def _coroutine_function(actor_name: str) -> Callable[..., Awaitable[None]]:
@@ -32,12 +43,22 @@ def _coroutine_function(actor_name: str) -> Callable[..., Awaitable[None]]:
 
 
 async def _run(job: Job) -> None:
-    try:
-        await _coroutine_function(job.actor_name)(*job.args)
-    except Exception:
-        log.exception(
-            "in-process job %s%s failed; the next sweep retries it", job.actor_name, job.args
-        )
+    """Run one job, retried like dramatiq would (e.g. SQLite busy with another process)."""
+    for attempt in range(1, IN_PROCESS_ATTEMPTS + 1):
+        try:
+            async with _slots:
+                await _coroutine_function(job.actor_name)(*job.args)
+            return
+        except Exception:
+            if attempt == IN_PROCESS_ATTEMPTS:
+                log.exception(
+                    "in-process job %s%s failed; the next sweep retries it",
+                    job.actor_name,
+                    job.args,
+                )
+                return
+            log.warning("in-process job %s%s failed; retrying", job.actor_name, job.args)
+            await asyncio.sleep(0.2 * 2**attempt)
 
 
 def _run_in_process(job: Job) -> None:
@@ -57,6 +78,22 @@ def start(broker_url: str | None) -> None:
     set_dispatcher(_send_to_broker if broker_url else _run_in_process)
 
 
+def runs_periodic_jobs(settings: Settings) -> bool:
+    """Embedded mode runs them in the API; with a broker, the one scheduler process does."""
+    if settings.periodic_jobs_in_api is not None:
+        return settings.periodic_jobs_in_api
+    return not settings.broker_url
+
+
+def start_periodic(settings: Settings) -> None:
+    """Start the periodic jobs on a timer on the running loop (embedded mode)."""
+    global _timer
+    from workers.periodic import build_scheduler
+
+    _timer = build_scheduler(settings)
+    _timer.start()
+
+
 async def sweep() -> int:
     """Re-send work the database says is pending (e.g. submitted but never evaluated)."""
     pending = await Review.filter(status=ReviewStatus.submitted).values_list("id", flat=True)
@@ -71,5 +108,13 @@ async def wait_idle() -> None:
         await asyncio.gather(*list(_running), return_exceptions=True)
 
 
+def stop_periodic() -> None:
+    global _timer
+    if _timer is not None:
+        _timer.shutdown(wait=False)
+        _timer = None
+
+
 def stop() -> None:
+    stop_periodic()
     set_dispatcher(None)

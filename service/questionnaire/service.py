@@ -337,3 +337,37 @@ async def submit(*, session: VendorSession) -> Submission:
             )
         enqueue_after_commit("evaluate_review", str(review.id))
     return submission
+
+
+async def issue_system_invitation(
+    conn: BaseDBAsyncClient,
+    *,
+    review: Review,
+    email: str,
+    on_behalf_of_user_id: str,
+    expires_in_days: int,
+    actor: Actor,
+) -> IssuedInvitation:
+    """An invitation the service issues itself (re-review), in the caller's transaction.
+
+    It is recorded as created by the engagement's owner, on whose behalf the service asks.
+    """
+    secret = new_secret(VENDOR_LINK_PREFIX)
+    invitation = await Invitation.create(
+        organization_id=review.organization_id,
+        review=review,
+        email=email,
+        token_hash=hash_secret(secret),
+        expires_at=datetime.now(UTC) + timedelta(days=expires_in_days),
+        created_by_id=on_behalf_of_user_id,
+        using_db=conn,
+    )
+    await transition(
+        conn,
+        review,
+        ReviewEvent.invite,
+        actor=actor,
+        data={"invitation_id": str(invitation.id), "expires_in_days": expires_in_days},
+    )
+    url, api_url = _links(secret)
+    return IssuedInvitation(invitation=invitation, url=url, api_url=api_url)

@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-import calendar
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
-from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.audit.service import record
 from service.checks.models import Outcome, Verdict
 from service.checks.service import blocking_verdicts
-from service.engagements.models import Engagement
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.jobs import transaction
+from service.reminders import service as reminders
 from service.reviews.approvals import approval_progress
 from service.reviews.models import ApprovalRecord, Review
 from service.reviews.service import get_review, transition
 from service.reviews.states import DECIDABLE, ReviewEvent, ReviewStatus
 
 JST = ZoneInfo("Asia/Tokyo")
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day `months` later, clamped to the month's end (1/31 + 1 month = 2/28 or 2/29)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+__all__ = ["JST", "decide", "override_verdict"]
 
 
 async def override_verdict(
@@ -135,11 +127,10 @@ async def decide(
         "steps": len(progress.chain.steps),
         "step_title": step.title.ja,
     }
-    due: date | None = None
+    next_review: reminders.NextReview | None = None
     if final and approving:
-        organization = await Organization.get(id=review.organization_id)
-        due = add_months(datetime.now(JST).date(), organization.review_interval_months)
-        data["next_review_due"] = due.isoformat()
+        next_review = await reminders.plan_next_review(review)
+        data["next_review_due"] = next_review.plan.due.isoformat()
     changes: dict[str, object] = {"conditions": all_conditions}
     if final:
         changes.update(
@@ -161,12 +152,12 @@ async def decide(
                 decided_by_id=principal.user_id,
                 using_db=conn,
             )
-            if due is not None:
-                await (
-                    Engagement.filter(id=review.engagement_id)
-                    .using_db(conn)
-                    .update(next_review_due=due)
+            if next_review is not None:
+                await reminders.schedule_after_approval(
+                    conn, review=review, next_review=next_review, actor=principal.actor
                 )
+            elif not approving:
+                await reminders.close_after_rejection(conn, review=review)
     except IntegrityError:
         raise Conflict("this step was signed by someone else meanwhile; reload") from None
     return review

@@ -12,9 +12,11 @@ from service.accounts.principal import Principal
 from service.audit.models import AuditEvent
 from service.audit.service import Actor, record
 from service.catalog.loader import current_catalog
+from service.engagements.models import Engagement
 from service.engagements.service import get_engagement
 from service.errors import Conflict, NotFound
 from service.jobs import transaction
+from service.notifications.outbox import emit_event
 from service.reviews.models import Review
 from service.reviews.states import (
     FINAL_STATUSES,
@@ -61,6 +63,20 @@ async def transition(
         review_id=str(review.id),
         data={"from": current.value, "to": target.value, **(data or {})},
     )
+    if target != current:  # webhooks hear of every change of status
+        await emit_event(
+            conn,
+            organization_id=str(review.organization_id),
+            event_type="review.status_changed",
+            data={
+                "review_id": str(review.id),
+                "engagement_id": str(review.engagement_id),
+                "round": review.round,
+                "event": event.value,
+                "from": current.value,
+                "to": target.value,
+            },
+        )
     review.status = target
     for name, value in changes.items():
         setattr(review, name, value)
@@ -115,6 +131,18 @@ async def open_review(*, principal: Principal, engagement_id: str) -> Review:
             from service.questionnaire.prefill import prefill_from_previous_round
 
             await prefill_from_previous_round(conn, review=review, form=form, actor=principal.actor)
+            await emit_event(
+                conn,
+                organization_id=principal.organization_id,
+                event_type="review.opened",
+                data={
+                    "review_id": str(review.id),
+                    "engagement_id": str(engagement.id),
+                    "engagement_number": engagement.number,
+                    "round": review.round,
+                    "reason": "opened by procurement",
+                },
+            )
     except IntegrityError:
         raise Conflict("another round of this engagement was opened at the same time") from None
     return review
@@ -125,3 +153,41 @@ async def timeline(principal: Principal, review_id: str) -> list[AuditEvent]:
     return await AuditEvent.filter(
         organization_id=principal.organization_id, review_id=str(review.id)
     ).order_by("seq")
+
+
+async def open_next_round(
+    conn: BaseDBAsyncClient, *, engagement: Engagement, previous: Review, actor: Actor
+) -> Review:
+    """Open the round after `previous` (re-review), in the caller's transaction."""
+    form = current_catalog().latest_form_for_kind(engagement.kind.value)
+    if form is None:
+        raise Conflict(f"no questionnaire in forms/ covers engagements of kind '{engagement.kind}'")
+    organization = await Organization.filter(id=engagement.organization_id).using_db(conn).get()
+    review = await Review.create(
+        organization_id=engagement.organization_id,
+        engagement=engagement,
+        round=previous.round + 1,
+        form_id=form.id,
+        form_version=form.version,
+        profile_id=organization.policy_profile,
+        using_db=conn,
+    )
+    await record(
+        conn,
+        organization_id=str(engagement.organization_id),
+        actor=actor,
+        action="review.opened",
+        object_type="review",
+        object_id=str(review.id),
+        review_id=str(review.id),
+        data={
+            "round": review.round,
+            "form": f"{form.id}@{form.version}",
+            "reason": "re-review due",
+            "previous_review_id": str(previous.id),
+        },
+    )
+    from service.questionnaire.prefill import prefill_from_previous_round
+
+    await prefill_from_previous_round(conn, review=review, form=form, actor=actor)
+    return review

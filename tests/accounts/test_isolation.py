@@ -39,6 +39,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "vendor_save_answers": {"answers": {"legal_name": "株式会社侵入"}},
     "resend_invitation": {},
     "request_clarification": {"question_ids": ["admin_mfa"], "message": "他団体からの依頼"},
+    "update_review_cadence": {"sensitive_interval_months": 1},
 }
 # snapshot_id: ISMAP list snapshots are public reference data, shared by every organization
 # (service/ismap/models.py); tests/ismap/test_api.py reads one as another organization.
@@ -157,6 +158,10 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
     # Evidence a vendor uploaded for a third round.
     _, token = await invited_review(client, b)
     evidence_id = await upload_evidence(client, token, pdf_bytes("B"))
+    webhook = await client.post(
+        "/api/webhooks", json={"url": "https://hooks.example.jp/b"}, headers=b.h("admin")
+    )
+    assert webhook.status_code == 201, webhook.text
 
     extra = await client.post(
         f"/api/users/{b.user_ids['auditor']}/tokens", json={"name": "b"}, headers=b.h("admin")
@@ -174,6 +179,7 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
         "invitation_id": str(invitation.id),
         "vendor_id": engagement.json()["vendor_id"],
         "evidence_id": evidence_id,
+        "webhook_id": webhook.json()["id"],
     }
     return Tenant(
         org=b,
@@ -201,6 +207,8 @@ async def snapshot(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:
         "vendors": await get("/api/vendors"),
         "engagements": await get("/api/engagements"),
         "rounds": await get(f"/api/engagements/{ids['engagement_id']}/reviews"),
+        "webhooks": await get("/api/webhooks", "admin"),
+        "cadence": await get(f"/api/organizations/{b.id}/review-cadence"),
     }
     for review_id in (tenant.decided_review_id, tenant.pending_review_id):
         state[review_id] = {

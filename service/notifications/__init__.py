@@ -1,0 +1,1 @@
+"""Notifications: the outbox of emails and webhook deliveries, webhook endpoints, calendar feeds."""

@@ -1,0 +1,61 @@
+"""What the notifications API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from service.notifications.models import DeliveryStatus
+
+EventType = Literal[
+    "review.opened", "review.status_changed", "reminder.due", "reminder.overdue", "ping"
+]
+
+
+class WebhookEndpointCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    url: HttpUrl = Field(description="http(s) address that receives POSTed JSON events")
+    description: str = Field(default="", max_length=200)
+    events: list[EventType] = Field(
+        default_factory=list, max_length=20, description="event types to send; empty = all"
+    )
+
+
+class WebhookEndpointOut(BaseModel):
+    id: UUID
+    url: str
+    description: str
+    events: list[str]
+    active: bool
+    created_at: datetime
+
+
+class WebhookEndpointCreated(WebhookEndpointOut):
+    secret: str = Field(
+        description="HMAC-SHA256 signing key; shown only in this response. 一度だけ表示されます。"
+    )
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: UUID
+    event_id: UUID
+    event_type: str
+    status: DeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    last_error: str
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    created_at: datetime
+    attempt_log: list[dict[str, Any]]
+    payload: dict[str, Any]
+
+
+class CalendarFeedCreated(BaseModel):
+    url: str = Field(
+        description="Secret address of the iCalendar feed; shown only in this response."
+    )
+    created_at: datetime

@@ -1,0 +1,184 @@
+"""Webhooks: endpoints over the API, signed JSON events at a real HTTP receiver, retries, log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from service.config import get_settings
+from service.notifications import outbox, webhooks
+from service.notifications.models import DeliveryStatus, Notification
+from tests.factories import Org, evaluated_review, invited_review
+from tests.receivers import HookReceiver, hook_receiver
+from workers import runtime
+
+
+@pytest.fixture
+def loopback_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_allow_private_addresses", True)
+    monkeypatch.setattr(get_settings(), "notify_retry_base_seconds", 0)
+
+
+@pytest.fixture
+def receiver(loopback_allowed: None) -> Iterator[HookReceiver]:
+    with hook_receiver() as hooks:
+        yield hooks
+
+
+async def register(
+    client: httpx.AsyncClient, org: Org, url: str, events: list[str] | None = None
+) -> dict[str, str]:
+    body: dict[str, object] = {"url": url, "description": "庁内連携"}
+    if events is not None:
+        body["events"] = events
+    response = await client.post("/api/webhooks", json=body, headers=org.h("admin"))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def signature_is_valid(secret: str, header: str, body: bytes) -> bool:
+    """Verify as a receiver would, independently of the service's own code."""
+    parts = dict(item.split("=", 1) for item in header.split(","))
+    expected = hmac.new(secret.encode(), parts["t"].encode() + b"." + body, hashlib.sha256)
+    fresh = abs(time.time() - int(parts["t"])) < 300
+    return fresh and hmac.compare_digest(expected.hexdigest(), parts["v1"])
+
+
+async def test_every_status_change_reaches_the_endpoint_signed(
+    client: httpx.AsyncClient, org: Org, receiver: HookReceiver
+) -> None:
+    hook = await register(client, org, receiver.url)
+    assert hook["secret"].startswith("whsec_")
+    review = await evaluated_review(client, org)
+    await runtime.wait_idle()
+
+    changes = [
+        r.json["data"]
+        for r in receiver.of_type("review.status_changed")
+        if r.json["data"]["review_id"] == review["id"]
+    ]
+    assert [(c["from"], c["to"]) for c in changes] == [
+        ("open", "invited"),
+        ("invited", "answering"),
+        ("answering", "submitted"),
+        ("submitted", "evaluated"),
+    ]
+    assert any(
+        r.json["data"]["review_id"] == review["id"] for r in receiver.of_type("review.opened")
+    )
+    for request in receiver.requests:
+        assert request.headers["Content-Type"] == "application/json"
+        assert signature_is_valid(
+            hook["secret"], request.headers["Vetting-Signature"], request.body
+        )
+        assert request.headers["Vetting-Event-Id"] == request.json["id"]
+        assert request.json["organization_id"] == org.id
+        assert webhooks.verify(hook["secret"], request.headers["Vetting-Signature"], request.body)
+        # A changed body, or another key, does not verify.
+        assert not signature_is_valid(
+            "whsec_other", request.headers["Vetting-Signature"], request.body
+        )
+        assert not webhooks.verify(
+            hook["secret"], request.headers["Vetting-Signature"], request.body + b" "
+        )
+
+    # The secret is shown once: the list never carries it.
+    listing = await client.get("/api/webhooks", headers=org.h("admin"))
+    assert [h["id"] for h in listing.json()] == [hook["id"]]
+    assert "secret" not in listing.json()[0] and hook["secret"] not in listing.text
+
+
+async def test_failed_deliveries_are_retried_and_logged_per_endpoint(
+    client: httpx.AsyncClient, org: Org, loopback_allowed: None
+) -> None:
+    with hook_receiver(script=[500, 503]) as receiver:
+        hook = await register(client, org, receiver.url, events=["ping"])
+        ping = await client.post(f"/api/webhooks/{hook['id']}/ping", headers=org.h("admin"))
+        assert ping.status_code == 204
+        await runtime.wait_idle()  # first attempt: 500
+        for _ in range(2):  # what the outbox sweep does each minute
+            for notification_id in await outbox.due_for_delivery():
+                await outbox.deliver(notification_id)
+
+        log = await client.get(f"/api/webhooks/{hook['id']}/deliveries", headers=org.h("admin"))
+        assert log.status_code == 200
+        [delivery] = log.json()
+        assert delivery["status"] == "sent" and delivery["attempts"] == 3
+        assert [a["status_code"] for a in delivery["attempt_log"]] == [500, 503, 200]
+        assert delivery["event_type"] == "ping"
+        # The same event id on every attempt, so the receiver can drop repeats.
+        assert {r.headers["Vetting-Event-Id"] for r in receiver.requests} == {delivery["event_id"]}
+        assert len(receiver.requests) == 3
+
+
+async def test_an_endpoint_gets_only_the_events_it_asked_for(
+    client: httpx.AsyncClient, org: Org, receiver: HookReceiver
+) -> None:
+    await register(client, org, receiver.url, events=["reminder.due"])
+    await invited_review(client, org)
+    await runtime.wait_idle()
+    assert receiver.requests == []
+
+
+async def test_a_removed_endpoint_gets_nothing_more(
+    client: httpx.AsyncClient, org: Org, receiver: HookReceiver
+) -> None:
+    hook = await register(client, org, receiver.url)
+    removed = await client.delete(f"/api/webhooks/{hook['id']}", headers=org.h("admin"))
+    assert removed.status_code == 204
+    await invited_review(client, org)
+    await runtime.wait_idle()
+    assert receiver.requests == []
+    listing = await client.get("/api/webhooks", headers=org.h("admin"))
+    assert listing.json()[0]["active"] is False
+
+
+async def test_internal_addresses_are_refused_unless_allowed(
+    client: httpx.AsyncClient, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_allow_private_addresses", False)
+    with hook_receiver() as receiver:
+        hook = await register(client, org, receiver.url, events=["ping"])
+        await client.post(f"/api/webhooks/{hook['id']}/ping", headers=org.h("admin"))
+        await runtime.wait_idle()
+        assert receiver.requests == []
+    row = await Notification.get(endpoint_id=hook["id"])
+    assert row.status == DeliveryStatus.failed
+    assert "non-public address 127.0.0.1" in row.last_error
+
+
+async def test_only_admins_manage_endpoints_and_bad_addresses_are_refused(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    body = {"url": "https://hooks.example.jp/x"}
+    refused = await client.post("/api/webhooks", json=body, headers=org.h("security"))
+    assert refused.status_code == 403
+    listed = await client.get("/api/webhooks", headers=org.h("procurement"))
+    assert listed.status_code == 403
+    bad = await client.post(
+        "/api/webhooks", json={"url": "ftp://hooks.example.jp/x"}, headers=org.h("admin")
+    )
+    assert bad.status_code == 422 and "url" in bad.json()["fields"]
+    unknown_event = await client.post(
+        "/api/webhooks", json={**body, "events": ["everything"]}, headers=org.h("admin")
+    )
+    assert unknown_event.status_code == 422
+
+
+async def test_a_slow_or_absent_receiver_is_a_failed_attempt_not_an_error(
+    client: httpx.AsyncClient, org: Org, loopback_allowed: None
+) -> None:
+    from tests.receivers import free_port
+
+    hook = await register(client, org, f"http://127.0.0.1:{free_port()}/nobody", events=["ping"])
+    await client.post(f"/api/webhooks/{hook['id']}/ping", headers=org.h("admin"))
+    await runtime.wait_idle()
+    row = await Notification.get(endpoint_id=hook["id"])
+    assert row.status == DeliveryStatus.pending and "ConnectError" in row.last_error
+    assert row.next_attempt_at <= datetime.now(UTC)  # base 0 in this test: due again at once

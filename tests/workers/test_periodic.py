@@ -1,0 +1,94 @@
+"""Periodic jobs: hooks that other domains fill, and the in-process timer of the embedded mode."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+import pytest
+
+from service import hooks
+from service.config import get_settings
+from service.reminders.models import Reminder, ReminderStatus
+from tests.factories import Org, new_org
+from tests.receivers import smtp_server
+from tests.workers.processes import due_reminders
+from workers import periodic, runtime
+
+
+async def test_ismap_refresh_does_nothing_without_a_url_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="workers.periodic")
+    assert await periodic.ismap_refresh(get_settings()) == "not configured"
+    assert "VETTING_ISMAP_LIST_URL is not set" in caplog.text
+
+
+async def test_ismap_refresh_calls_the_installed_importer_with_the_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = get_settings()
+    monkeypatch.setattr(settings, "ismap_list_url", "https://lists.example.jp/ismap.xlsx")
+    assert await periodic.ismap_refresh(settings) == "no importer"
+    called: list[str] = []
+
+    @hooks.periodic_hook(hooks.ISMAP_REFRESH)
+    async def importer(url: str) -> None:
+        called.append(url)
+
+    try:
+        assert await periodic.ismap_refresh(settings) == "done"
+    finally:
+        hooks.remove_hook(hooks.ISMAP_REFRESH)
+    assert called == ["https://lists.example.jp/ismap.xlsx"]
+
+
+async def test_social_media_reverification_hook(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="workers.periodic")
+    assert await periodic.social_reverification() == "not installed"
+    assert "nothing to do" in caplog.text
+    runs: list[int] = []
+
+    @hooks.periodic_hook(hooks.SOCIAL_REVERIFICATION)
+    async def reverify() -> None:
+        runs.append(1)
+
+    try:
+        assert await periodic.social_reverification() == "done"
+    finally:
+        hooks.remove_hook(hooks.SOCIAL_REVERIFICATION)
+    assert runs == [1]
+
+
+async def test_the_scheduler_holds_every_periodic_job() -> None:
+    scheduler = periodic.build_scheduler(get_settings())
+    assert {job.id for job in scheduler.get_jobs()} == {
+        "due_sweep",
+        "outbox_sweep",
+        "ismap_refresh",
+        "social_reverification",
+    }
+
+
+async def test_the_embedded_timer_sends_due_reminders_without_any_other_process(
+    client: httpx.AsyncClient, operator_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org: Org = await new_org(client, operator_token)
+    ids = await due_reminders(org, 5)
+    with smtp_server() as smtp:
+        monkeypatch.setattr(get_settings(), "smtp_host", smtp.host)
+        monkeypatch.setattr(get_settings(), "smtp_port", smtp.port)
+        runtime.start_periodic(get_settings())
+        try:
+            for _ in range(300):
+                if await Reminder.filter(id__in=ids, status=ReminderStatus.pending).count() == 0:
+                    break
+                await asyncio.sleep(0.1)
+            await runtime.wait_idle()
+        finally:
+            runtime.stop_periodic()
+        assert await Reminder.filter(id__in=ids, status=ReminderStatus.sent).count() == 5
+        users = (await client.get("/api/users", headers=org.h("admin"))).json()
+        owner = next(u["email"] for u in users if u["roles"] == ["procurement"])
+        assert len(smtp.sink.to(owner)) == 5
