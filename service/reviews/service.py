@@ -11,6 +11,7 @@ from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.models import AuditEvent
 from service.audit.service import Actor, record
+from service.catalog.forms import Form
 from service.catalog.loader import current_catalog
 from service.engagements.models import Engagement
 from service.engagements.service import get_engagement
@@ -95,42 +96,67 @@ async def list_reviews(principal: Principal, engagement_id: str) -> list[Review]
     return await Review.filter(engagement_id=engagement.id).order_by("round")
 
 
+def _form_for(engagement: Engagement) -> Form:
+    form = current_catalog().latest_form_for_kind(engagement.kind.value)
+    if form is None:
+        raise Conflict(f"no questionnaire in forms/ covers engagements of kind '{engagement.kind}'")
+    return form
+
+
+async def _create_round(
+    conn: BaseDBAsyncClient,
+    *,
+    engagement: Engagement,
+    form: Form,
+    round_number: int,
+    actor: Actor,
+    audit_data: dict[str, Any],
+) -> Review:
+    """Create a round, audit it and pre-fill it from the previous round: the one way rounds open."""
+    organization = await Organization.filter(id=engagement.organization_id).using_db(conn).get()
+    review = await Review.create(
+        organization_id=engagement.organization_id,
+        engagement=engagement,
+        round=round_number,
+        form_id=form.id,
+        form_version=form.version,
+        profile_id=organization.policy_profile,
+        using_db=conn,
+    )
+    await record(
+        conn,
+        organization_id=str(engagement.organization_id),
+        actor=actor,
+        action="review.opened",
+        object_type="review",
+        object_id=str(review.id),
+        review_id=str(review.id),
+        data={"round": review.round, "form": f"{form.id}@{form.version}", **audit_data},
+    )
+    # Imported here: the questionnaire domain builds on reviews, not the other way.
+    from service.questionnaire.prefill import prefill_from_previous_round
+
+    await prefill_from_previous_round(conn, review=review, form=form, actor=actor)
+    return review
+
+
 async def open_review(*, principal: Principal, engagement_id: str) -> Review:
     """Open the next review round; one open round per engagement at a time."""
     engagement = await get_engagement(principal, engagement_id)
-    catalog = current_catalog()
-    form = catalog.latest_form_for_kind(engagement.kind.value)
-    if form is None:
-        raise Conflict(f"no questionnaire in forms/ covers engagements of kind '{engagement.kind}'")
-    organization = await Organization.get(id=principal.organization_id)
+    form = _form_for(engagement)
     rounds = await Review.filter(engagement_id=engagement.id).order_by("-round")
     if rounds and rounds[0].status not in FINAL_STATUSES:
         raise Conflict(f"round {rounds[0].round} of this engagement is still open")
     try:
         async with transaction() as conn:
-            review = await Review.create(
-                organization_id=principal.organization_id,
-                engagement=engagement,
-                round=(rounds[0].round + 1) if rounds else 1,
-                form_id=form.id,
-                form_version=form.version,
-                profile_id=organization.policy_profile,
-                using_db=conn,
-            )
-            await record(
+            review = await _create_round(
                 conn,
-                organization_id=principal.organization_id,
+                engagement=engagement,
+                form=form,
+                round_number=(rounds[0].round + 1) if rounds else 1,
                 actor=principal.actor,
-                action="review.opened",
-                object_type="review",
-                object_id=str(review.id),
-                review_id=str(review.id),
-                data={"round": review.round, "form": f"{form.id}@{form.version}"},
+                audit_data={},
             )
-            # Imported here: the questionnaire domain builds on reviews, not the other way.
-            from service.questionnaire.prefill import prefill_from_previous_round
-
-            await prefill_from_previous_round(conn, review=review, form=form, actor=principal.actor)
             await emit_event(
                 conn,
                 organization_id=principal.organization_id,
@@ -159,35 +185,11 @@ async def open_next_round(
     conn: BaseDBAsyncClient, *, engagement: Engagement, previous: Review, actor: Actor
 ) -> Review:
     """Open the round after `previous` (re-review), in the caller's transaction."""
-    form = current_catalog().latest_form_for_kind(engagement.kind.value)
-    if form is None:
-        raise Conflict(f"no questionnaire in forms/ covers engagements of kind '{engagement.kind}'")
-    organization = await Organization.filter(id=engagement.organization_id).using_db(conn).get()
-    review = await Review.create(
-        organization_id=engagement.organization_id,
-        engagement=engagement,
-        round=previous.round + 1,
-        form_id=form.id,
-        form_version=form.version,
-        profile_id=organization.policy_profile,
-        using_db=conn,
-    )
-    await record(
+    return await _create_round(
         conn,
-        organization_id=str(engagement.organization_id),
+        engagement=engagement,
+        form=_form_for(engagement),
+        round_number=previous.round + 1,
         actor=actor,
-        action="review.opened",
-        object_type="review",
-        object_id=str(review.id),
-        review_id=str(review.id),
-        data={
-            "round": review.round,
-            "form": f"{form.id}@{form.version}",
-            "reason": "re-review due",
-            "previous_review_id": str(previous.id),
-        },
+        audit_data={"reason": "re-review due", "previous_review_id": str(previous.id)},
     )
-    from service.questionnaire.prefill import prefill_from_previous_round
-
-    await prefill_from_previous_round(conn, review=review, form=form, actor=actor)
-    return review
