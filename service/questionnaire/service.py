@@ -272,7 +272,7 @@ async def save_draft(
 
 
 def receipt_number(review: Review, number: int) -> str:
-    base = f"R-{review.id.hex[:12].upper()}" if hasattr(review.id, "hex") else f"R-{review.id}"
+    base = f"R-{review.id.hex[:12].upper()}"
     return base if number == 1 else f"{base}-{number}"
 
 
