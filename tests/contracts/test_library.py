@@ -223,13 +223,14 @@ def test_subcontracting_variant_follows_the_engagement_and_the_answers() -> None
 def test_ismap_number_and_security_lead_come_from_the_answers() -> None:
     assembled = cloud()
     assert variant_of(assembled, "CK05") == "ismap"
-    assert variant_of(assembled, "K02") == "named"
     text = "\n".join(reopen(render(assembled)))
     assert "（C99-9999-1（みなと行政クラウド 標準プラン））" in text
-    assert "乙の情報セキュリティの責任者は、情報セキュリティ統括部長 佐藤 花子とする。" in text
-    bare = build(FACTS)
-    assert variant_of(bare, "CK05") == "certification"
-    assert variant_of(bare, "K02") == "general"
+    assert (
+        "本サービスに係る乙の業務の責任者は公共ソリューション部 部長 高橋 誠とし、"
+        "情報セキュリティの責任者は情報セキュリティ統括部長 佐藤 花子とする。"
+    ) in text
+    without_ismap = {**good_answers(), "ismap_registration": ""}
+    assert variant_of(build(with_answers(FACTS, without_ismap)), "CK05") == "certification"
 
 
 def test_audit_rights_are_on_site_for_confidentiality_3() -> None:
