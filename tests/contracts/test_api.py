@@ -34,9 +34,13 @@ from tests.factories import (
 
 
 async def approved_review(
-    client: httpx.AsyncClient, org: Org, conditions: list[str] | None = None, **engagement: Any
+    client: httpx.AsyncClient,
+    org: Org,
+    conditions: list[str] | None = None,
+    answers: dict[str, Any] | None = None,
+    **engagement: Any,
 ) -> dict[str, Any]:
-    review = await evaluated_review(client, org, **engagement)
+    review = await evaluated_review(client, org, answers, **engagement)
     return await approve_through_the_chain(client, org, review["id"], conditions)
 
 
@@ -388,3 +392,105 @@ async def test_outsourcing_with_my_number_over_http(client: httpx.AsyncClient, o
     assert "個人情報取扱特記事項" in text
     assert "verify" not in text and "要確認" not in text
     _ = auth
+
+
+async def test_legal_names_the_responsibility_matrix_and_later_versions_keep_it(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    review = await approved_review(client, org)
+    first = await generate(client, org, review["id"])
+    ck08 = next(c for c in first["clauses"] if c["id"] == "CK08")
+    assert ck08["variant"] == "to_be_approved"
+    flagged = [(i["clause"], i["note"]) for i in first["legal_review"]]
+    assert [clause for clause, _ in flagged] == ["CK08", "PK02"]  # document order
+    assert "responsibility_matrix" in flagged[0][1]
+
+    path = f"/api/reviews/{review['id']}/contracts"
+    named = await client.post(
+        path, params={"responsibility_matrix": "SKR-RM-001 第2版"}, headers=org.h("legal")
+    )
+    assert named.status_code == 201, named.text
+    second = named.json()
+    assert second["values"]["contract.responsibility_matrix"] == "SKR-RM-001 第2版"
+    assert next(c for c in second["clauses"] if c["id"] == "CK08")["variant"] == "identified"
+    assert [i["clause"] for i in second["legal_review"]] == ["PK02"]
+    text = paragraphs((await download(client, org, second["id"])).content)
+    assert "甲乙が確認した責任分界表（SKR-RM-001 第2版）による。" in text
+
+    kept = await generate(client, org, review["id"])  # not given again: the previous one
+    assert kept["values"]["contract.responsibility_matrix"] == "SKR-RM-001 第2版"
+    assert kept["sha256"] == second["sha256"]
+    cleared = await client.post(path, params={"responsibility_matrix": ""}, headers=org.h("legal"))
+    assert "contract.responsibility_matrix" not in cleared.json()["values"]
+    too_long = await client.post(
+        path, params={"responsibility_matrix": "x" * 301}, headers=org.h("legal")
+    )
+    assert too_long.status_code == 422
+    assert "query.responsibility_matrix" in too_long.json()["fields"]
+
+    diff = await client.get(
+        f"/api/contracts/{second['id']}/diff/{first['id']}", headers=org.h("legal")
+    )
+    changes = diff.json()
+    assert changes["clauses_changed"] == [
+        {
+            "part": "cloud-security-terms",
+            "id": "CK08",
+            "title": "責任分界",
+            "from_version": 2,
+            "to_version": 2,
+            "from_variant": "to_be_approved",
+            "to_variant": "identified",
+        }
+    ]
+    assert {"name": "contract.responsibility_matrix", "old": None, "new": "SKR-RM-001 第2版"} in (
+        changes["values_changed"]
+    )
+
+
+def tos_answers(**changes: Any) -> dict[str, Any]:
+    path = PROJECT_ROOT / "docs" / "examples" / "tos-cloud-answers.json"
+    return {**json.loads(path.read_text(encoding="utf-8"))["answers"], **changes}
+
+
+TOS_ENGAGEMENT: dict[str, Any] = {
+    "kind": "tos_cloud",
+    "service_name": "オンライン会議サービス",
+    "confidentiality": 1,
+    "integrity": 1,
+    "availability": 1,
+    "network_segment": "internet",
+    "subcontracting": False,
+}
+
+
+async def test_tos_cloud_with_personal_data_over_http_carries_the_annex(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    review = await approved_review(
+        client, org, answers=tos_answers(personal_data_entered=True), personal_data=True,
+        my_number=False, **TOS_ENGAGEMENT,
+    )  # fmt: skip
+    contract = await generate(client, org, review["id"])
+    assert [p["id"] for p in contract["parts"]] == ["tos-cloud-terms", "tos-personal-data-terms"]
+    pk02 = next(c for c in contract["clauses"] if c["id"] == "PK02")
+    assert pk02["part"] == "tos-personal-data-terms" and pk02["mandated_by"] == ["PII-02"]
+    assert "PK02" not in contract["mandated_not_carried"]
+    assert {i["clause"] for i in contract["legal_review"]} == {"PK02", "TP04"}
+    text = paragraphs((await download(client, org, contract["id"])).content)
+    assert "個人情報の取扱いに関する確認事項" in text
+
+
+async def test_tos_cloud_with_my_number_is_refused_and_nothing_is_stored(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    review = await approved_review(
+        client, org, answers=tos_answers(personal_data_entered=True), personal_data=True,
+        my_number=True, **TOS_ENGAGEMENT,
+    )  # fmt: skip
+    refused = await client.post(f"/api/reviews/{review['id']}/contracts", headers=org.h("legal"))
+    assert refused.status_code == 409, refused.text
+    assert "約款型クラウドサービスでは取り扱えません" in refused.json()["detail"]
+    assert "My Number data cannot go into a terms-of-service service" in refused.json()["detail"]
+    listing = await client.get(f"/api/reviews/{review['id']}/contracts", headers=org.h("legal"))
+    assert listing.json() == []
