@@ -59,6 +59,7 @@ TEXT_VARIABLES = frozenset(
         "terms.roster_submit_days",
         "terms.change_notice_days",
         "terms.training_interval_months",
+        "terms.training_report_days",
         "terms.return_or_delete_days",
         "terms.deletion_certificate_days",
         "terms.audit_notice_days",

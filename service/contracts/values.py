@@ -240,6 +240,7 @@ def contract_values(facts: ContractFacts) -> dict[str, Value]:
         "terms.roster_submit_days": days("roster_submit_days"),
         "terms.change_notice_days": days("change_notice_days"),
         "terms.training_interval_months": days("training_interval_months"),
+        "terms.training_report_days": days("training_report_days"),
         "terms.return_or_delete_days": days("return_or_delete_days"),
         "terms.deletion_certificate_days": days("deletion_certificate_days"),
         "terms.audit_notice_days": days("audit_notice_days"),
