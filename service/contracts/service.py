@@ -219,6 +219,9 @@ async def _store(
                     "sha256": contract.sha256,
                     "parts": [f"{p['id']}@{p['version']}" for p in parts],
                     "clauses": len(assembled.clauses),
+                    # What legal must still look at (要法務確認), as on the version itself.
+                    "legal_review": [u.id for u in assembled.clauses if u.legal_review],
+                    "mandated_not_carried": sorted(assembled.mandated_not_carried),
                 },
             )
     except IntegrityError:
