@@ -114,6 +114,17 @@ def test_cloud_k02_prints_the_leads_and_the_places_of_work() -> None:
     assert lines[3:5] == ["(1)\u3000乙又は再委託先の事業所", "(2)\u3000乙が利用するデータセンター"]
 
 
+def test_cloud_sites_outside_japan_need_approval_and_are_flagged_for_legal() -> None:
+    assert next(c.variant for c in cloud().clauses if c.id == "K02") == "domestic"
+    abroad = with_answers(FACTS, {**FACTS.answers, "work_locations": ["own_office", "overseas"]})
+    assembled = build(abroad)
+    k02 = next(c for c in assembled.clauses if c.id == "K02")
+    assert k02.variant == "overseas" and "国外の拠点" in k02.legal_review[0]
+    lines = article(assembled, "K02")
+    assert "(2)\u3000日本国外に所在する乙又は再委託先の拠点" in lines
+    assert lines[-1].startswith("5\u3000乙は、第2項の場所のうち日本国外に所在するもの")
+
+
 @pytest.mark.parametrize("kind", ["outsourcing", "cloud"])
 @pytest.mark.parametrize(
     ("question", "variable"),
