@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -19,8 +20,9 @@ from service.catalog.expressions import Expression, compile_expression
 VARIABLE = re.compile(r"\{([a-z_]+\.[a-z_]+)\}")
 ENGAGEMENT_KINDS = frozenset({"outsourcing", "cloud", "tos_cloud"})
 CONDITION_ROOTS = frozenset({"engagement", "answers", "review"})
-# `review.*` in a condition: what the decision added (its conditions, a list of strings).
-REVIEW_FIELDS = frozenset({"conditions"})
+# `review.*` in a condition: what the decision added (its conditions, a list of strings) and
+# what legal gave when generating (the responsibility matrix's document id, '' when not given).
+REVIEW_FIELDS = frozenset({"conditions", "responsibility_matrix"})
 _REVIEW_REF = re.compile(r"\breview\.([A-Za-z_][A-Za-z0-9_]*)")
 
 # Every name a template may use; service/contracts/values.py fills exactly these.
@@ -40,7 +42,11 @@ TEXT_VARIABLES = frozenset(
         "vendor.corporate_number",
         "vendor.address",
         "vendor.security_lead",
+        "vendor.engagement_lead",
         "vendor.ismap_registration",
+        "vendor.rto_hours",
+        "vendor.rpo_hours",
+        "contract.responsibility_matrix",
         "engagement.number",
         "engagement.service_name",
         "engagement.purpose",
@@ -53,6 +59,7 @@ TEXT_VARIABLES = frozenset(
         "terms.roster_submit_days",
         "terms.change_notice_days",
         "terms.training_interval_months",
+        "terms.training_report_days",
         "terms.return_or_delete_days",
         "terms.deletion_certificate_days",
         "terms.audit_notice_days",
@@ -75,7 +82,7 @@ TEXT_VARIABLES = frozenset(
     }
 )
 # Lists: used only as a paragraph's `items_from`, one 号 per entry.
-LIST_VARIABLES = frozenset({"vendor.subcontractors"})
+LIST_VARIABLES = frozenset({"vendor.subcontractors", "vendor.work_locations"})
 KNOWN_VARIABLES = TEXT_VARIABLES | LIST_VARIABLES
 
 
@@ -121,10 +128,17 @@ class Paragraph(BaseModel):
         return [self.text, *self.items]
 
 
+# What legal must check before a version is signed (an item the reference marks (verify), or a
+# fallback wording): listed with the contract version in the API, never printed in the document.
+def _legal_review() -> Any:
+    return Field(default=None, min_length=1, max_length=1000)
+
+
 class Variant(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     applies_if: str = "true"
+    legal_review: str | None = _legal_review()
     paragraphs: list[Paragraph] = Field(min_length=1)
 
     _applies: Expression | None = PrivateAttr(default=None)
@@ -145,6 +159,10 @@ class Clause(BaseModel):
     # Requirement ids (policies/) this clause carries out: when one of them applies to the
     # review, the clause is in the contract whatever `applies_if` says.
     requirements: list[str] = Field(default_factory=list)
+    # Contract item keys this clause words in this contract type (CK04 in an outsourcing contract
+    # is carried by K09): a requirement mandating one of them mandates this clause.
+    carries: list[str] = Field(default_factory=list)
+    legal_review: str | None = _legal_review()
     paragraphs: list[Paragraph] | None = None
     variants: list[Variant] | None = None
 
@@ -152,6 +170,8 @@ class Clause(BaseModel):
 
     @model_validator(mode="after")
     def _one_body(self) -> Clause:
+        if self.id in self.carries:
+            raise ValueError("`carries` lists the other item keys this clause stands for")
         if (self.paragraphs is None) == (self.variants is None):
             raise ValueError("give either `paragraphs` or `variants`")
         if self.paragraphs is not None and not self.paragraphs:
@@ -189,6 +209,21 @@ class Clause(BaseModel):
                 raise ValueError(f"variant '{variant.id}': {exc}") from None
 
 
+class Refusal(BaseModel):
+    """A case the contract type cannot serve: generating is refused with `reason` (409)."""
+
+    model_config = ConfigDict(extra="forbid")
+    applies_if: str = Field(min_length=1)
+    reason: str = Field(min_length=1, max_length=1000)
+
+    _applies: Expression | None = PrivateAttr(default=None)
+
+    @property
+    def applies_expr(self) -> Expression:
+        assert self._applies is not None, "template not compiled"
+        return self._applies
+
+
 class Parties(BaseModel):
     """What the contract calls each party besides 甲 and 乙, e.g. 委託者 / 受託者."""
 
@@ -212,6 +247,7 @@ class ContractTemplate(BaseModel):
     closing: str | None = None
     # annex only: when the annex is added (CEL over engagement and answers).
     applies_if: str = "true"
+    refuse_if: list[Refusal] = Field(default_factory=list)
     preamble: str = Field(min_length=1)
     clauses: list[Clause] = Field(min_length=1)
 
@@ -250,6 +286,11 @@ class ContractTemplate(BaseModel):
             if clause.id in seen:
                 raise ValueError(f"clause '{clause.id}': duplicate id")
             seen.add(clause.id)
+        carried = [key for clause in self.clauses for key in clause.carries]
+        twice = sorted({key for key in carried if carried.count(key) > 1 or key in seen})
+        if twice:
+            raise ValueError(f"{twice} carried twice, or carried and also a clause of its own")
+        for clause in self.clauses:
             for variant, paragraphs in clause.bodies():
                 where = f"clause '{clause.id}'" + (f" variant '{variant}'" if variant else "")
                 for paragraph in paragraphs:
@@ -266,6 +307,11 @@ class ContractTemplate(BaseModel):
     def compile(self, known_answers: frozenset[str]) -> None:
         """Compile the CEL conditions; a ValueError names the clause."""
         self._applies = compile_condition(self.applies_if, known_answers)
+        for number, refusal in enumerate(self.refuse_if, start=1):
+            try:
+                refusal._applies = compile_condition(refusal.applies_if, known_answers)
+            except ValueError as exc:
+                raise ValueError(f"refuse_if {number}: {exc}") from None
         for clause in self.clauses:
             try:
                 clause.compile(known_answers)

@@ -3,7 +3,9 @@
 - The terms template follows the engagement kind; each annex it lists is added when its
   `applies_if` holds, or with only its mandated clauses when one of them is mandated.
 - A clause is in when its `applies_if` holds, or when a requirement that applies to the review
-  mandates it (the policy's `clauses`, or the clause's own `requirements`).
+  mandates it (the policy's `clauses`, or the clause's own `requirements`), or mandates an item
+  the clause `carries` (K09 words CK04 in an outsourcing contract).
+- A terms template may refuse a case it cannot serve (`refuse_if`): a 409 with its reason.
 - A clause with variants reads as its first variant whose `applies_if` holds.
 - Every variable must have a value; all missing ones are reported at once, each with the clause
   that needs it and where the value comes from. Nothing is left blank.
@@ -15,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from service.catalog.contract_templates import VARIABLE, Clause, ContractTemplate
+from service.catalog.contract_templates import VARIABLE, Clause, ContractTemplate, Variant
 from service.catalog.contract_templates import Paragraph as ParagraphTemplate
 from service.contracts.document import Article, Paragraph, Part, Party, ResolvedContract
 from service.contracts.values import VALUE_SOURCES, Value
@@ -46,6 +48,8 @@ class ClauseUse:
     variant: str
     title: str
     mandated_by: list[str]
+    carries: list[str]
+    legal_review: list[str]  # what legal checks before signing (clause and variant notes)
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -55,6 +59,8 @@ class ClauseUse:
             "variant": self.variant,
             "title": self.title,
             "mandated_by": self.mandated_by,
+            "carries": self.carries,
+            "legal_review": self.legal_review,
         }
 
 
@@ -64,8 +70,8 @@ class AssembledContract:
     parts: list[ContractTemplate]
     clauses: list[ClauseUse]
     values: dict[str, str | list[str]]  # every value the document uses
-    # Clause ids a requirement mandates that this contract type does not carry (each type has
-    # its own wording of an item, e.g. K09 for outsourcing where cloud has CK04): shown to legal.
+    # Clause ids a requirement mandates that this contract neither has nor words as another
+    # clause (`carries`), with the requirement ids: legal decides whether to add terms.
     mandated_not_carried: dict[str, list[str]]
 
 
@@ -77,7 +83,9 @@ class Selection:
     mandated: Mapping[str, list[str]]  # clause id -> requirement ids (from the policy profile)
 
     def mandated_by(self, clause: Clause) -> list[str]:
-        by = list(self.mandated.get(clause.id, []))
+        by: list[str] = []
+        for key in (clause.id, *clause.carries):
+            by += [r for r in self.mandated.get(key, []) if r not in by]
         by += [r for r in clause.requirements if r in self.applicable_requirements and r not in by]
         return by
 
@@ -120,15 +128,21 @@ class _Filler:
         return Paragraph(text=self.text(paragraph.text, where), items=items)
 
 
-def _chosen_body(clause: Clause, context: dict[str, Any]) -> tuple[str, list[ParagraphTemplate]]:
+class RefusedContract(Conflict):
+    """409: the contract type cannot serve this engagement (the template's `refuse_if`)."""
+
+
+def _chosen_body(
+    clause: Clause, context: dict[str, Any]
+) -> tuple[Variant | None, list[ParagraphTemplate]]:
     if clause.variants is None:
         assert clause.paragraphs is not None
-        return "", clause.paragraphs
+        return None, clause.paragraphs
     for variant in clause.variants:
         if variant.applies_expr.evaluate(context) is True:
-            return variant.id, variant.paragraphs
+            return variant, variant.paragraphs
     last = clause.variants[-1]  # the loader makes the last one unconditional
-    return last.id, last.paragraphs
+    return last, last.paragraphs
 
 
 def choose_clauses(
@@ -155,6 +169,9 @@ def assemble_contract(
     conditions: list[str],
 ) -> AssembledContract:
     """`context` is what CEL conditions see: engagement, answers and review (conditions)."""
+    reasons = [r.reason for r in terms.refuse_if if r.applies_expr.evaluate(context) is True]
+    if reasons:
+        raise RefusedContract(" / ".join(reasons))
     fill = _Filler(values)
     parts: list[ContractTemplate] = []
     rendered_parts: list[Part] = []
@@ -169,6 +186,7 @@ def assemble_contract(
         articles = []
         for clause, by in chosen:
             variant, paragraphs = _chosen_body(clause, context)
+            variant_id = variant.id if variant is not None else ""
             where = f"clause {clause.id} of {template.id}"
             articles.append(
                 Article(
@@ -176,17 +194,20 @@ def assemble_contract(
                     clause_version=clause.version,
                     title=clause.title,
                     paragraphs=[fill.paragraph(p, where) for p in paragraphs],
-                    variant=variant,
+                    variant=variant_id,
                 )
             )
+            notes = [clause.legal_review, variant.legal_review if variant else None]
             uses.append(
                 ClauseUse(
                     part=template.id,
                     id=clause.id,
                     version=clause.version,
-                    variant=variant,
+                    variant=variant_id,
                     title=clause.title,
                     mandated_by=by,
+                    carries=list(clause.carries),
+                    legal_review=[note for note in notes if note],
                 )
             )
         parts.append(template)
@@ -229,7 +250,7 @@ def assemble_contract(
         closing=closing,
         conditions=list(conditions),
     )
-    carried = {clause.id for template in [terms, *annexes] for clause in template.clauses}
+    carried = {use.id for use in uses} | {key for use in uses for key in use.carries}
     not_carried = {
         clause_id: list(by)
         for clause_id, by in sorted(selection.mandated.items())

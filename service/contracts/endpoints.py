@@ -8,7 +8,13 @@ from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.contracts import service
 from service.contracts.models import Contract
-from service.contracts.schemas import ContractDiffOut, ContractOut, ContractRef
+from service.contracts.schemas import (
+    ContractDiffOut,
+    ContractOut,
+    ContractRef,
+    GenerateQuery,
+    LegalReviewItem,
+)
 from service.engagements.models import Engagement
 from service.reviews.models import Review
 from service.routing import Download, endpoint
@@ -18,7 +24,30 @@ READERS = {Role.legal, Role.security, Role.approver, Role.procurement, Role.audi
 
 
 def contract_out(contract: Contract) -> ContractOut:
-    return ContractOut.model_validate(contract, from_attributes=True)
+    out = ContractOut.model_validate(
+        {
+            "id": contract.id,
+            "review_id": contract.review_id,
+            "version": contract.version,
+            "title": contract.title,
+            "template_id": contract.template_id,
+            "template_version": contract.template_version,
+            "parts": contract.parts,
+            "clauses": contract.clauses,
+            "values": contract.values,
+            "conditions": contract.conditions,
+            "mandated_not_carried": contract.mandated_not_carried,
+            "legal_review": [],
+            "sha256": contract.sha256,
+            "created_at": contract.created_at,
+        }
+    )
+    out.legal_review = [
+        LegalReviewItem(part=clause.part, clause=clause.id, title=clause.title, note=note)
+        for clause in out.clauses
+        for note in clause.legal_review
+    ]
+    return out
 
 
 def contract_ref(contract: Contract) -> ContractRef:
@@ -33,9 +62,15 @@ def contract_ref(contract: Contract) -> ContractRef:
     status=201,
     roles={Role.legal},
 )
-async def generate_contract(principal: Principal, review_id: UUID) -> ContractOut:
+async def generate_contract(
+    principal: Principal, review_id: UUID, query: GenerateQuery
+) -> ContractOut:
     return contract_out(
-        await service.generate_contract(principal=principal, review_id=str(review_id))
+        await service.generate_contract(
+            principal=principal,
+            review_id=str(review_id),
+            responsibility_matrix=query.responsibility_matrix,
+        )
     )
 
 

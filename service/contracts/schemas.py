@@ -21,6 +21,33 @@ class ClauseUsed(BaseModel):
     variant: str = Field(description="the variant used ('' for a clause without variants)")
     title: str
     mandated_by: list[str] = Field(description="requirement ids that made the clause mandatory")
+    carries: list[str] = Field(
+        default_factory=list,
+        description="other contract item keys this clause words here (e.g. K09 carries CK04 "
+        "in an outsourcing contract)",
+    )
+    legal_review: list[str] = Field(
+        default_factory=list,
+        description="要法務確認 / what legal must check before signing (items the reference "
+        "marks (verify), fallback wordings); never printed in the document",
+    )
+
+
+class LegalReviewItem(BaseModel):
+    part: str
+    clause: str = Field(description="contract item key, e.g. PK02")
+    title: str
+    note: str
+
+
+class GenerateQuery(BaseModel):
+    responsibility_matrix: str | None = Field(
+        default=None,
+        min_length=0,
+        max_length=300,
+        description="責任分界表の文書番号及び版 / the responsibility matrix the cloud terms attach "
+        "(e.g. 'SKR-RM-001 第2版'); omitted: the previous version's; '' clears it",
+    )
 
 
 class ContractOut(BaseModel):
@@ -35,9 +62,13 @@ class ContractOut(BaseModel):
     values: dict[str, str | list[str]] = Field(description="every variable used, with its value")
     conditions: list[str] = Field(description="the decision's conditions, printed as 別紙")
     mandated_not_carried: dict[str, list[str]] = Field(
-        description="clause ids a requirement mandates that this contract type words "
-        "differently or leaves out (e.g. CK04 in outsourcing, carried by K09), with the "
-        "requirement ids"
+        description="要法務確認 / clause ids a requirement mandates that this contract neither "
+        "has nor words as another clause (see clauses[].carries), with the requirement ids: "
+        "legal decides whether terms must be added (e.g. CK03 in an outsourcing contract)"
+    )
+    legal_review: list[LegalReviewItem] = Field(
+        description="要法務確認 / every clause note legal must check before signing, in "
+        "document order"
     )
     sha256: str = Field(description="SHA-256 of the .docx")
     created_at: datetime

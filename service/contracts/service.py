@@ -22,8 +22,10 @@ from service.contracts.render import render_contract
 from service.contracts.values import (
     ContractFacts,
     contract_values,
+    responsibility_matrix,
     subcontractor_lines,
     without_surrogates,
+    work_location_lines,
 )
 from service.engagements.models import Engagement
 from service.engagements.service import engagement_facts
@@ -48,6 +50,14 @@ def _country_labels(form: Form | None) -> dict[str, str]:
             for column in question.columns:
                 if column.id == "country":
                     return {choice.value: choice.label.ja for choice in column.choices}
+    return {}
+
+
+def _choice_labels(form: Form | None, question_id: str) -> dict[str, str]:
+    """Japanese labels of a choice question's values, when the form has the question."""
+    for question in form.questions if form is not None else []:
+        if question.id == question_id:
+            return {choice.value: choice.label.ja for choice in question.choices}
     return {}
 
 
@@ -83,11 +93,16 @@ def build_contract(
         facts,
         answers=without_surrogates(dict(facts.answers)),
         subcontractors=without_surrogates(list(facts.subcontractors)),
+        work_locations=without_surrogates(list(facts.work_locations)),
+        responsibility_matrix=without_surrogates(facts.responsibility_matrix),
     )
     context = {
         "engagement": engagement,
         "answers": dict(facts.answers),
-        "review": {"conditions": list(conditions)},
+        "review": {
+            "conditions": list(conditions),
+            "responsibility_matrix": responsibility_matrix(facts),
+        },
     }
     assembled = assemble_contract(
         terms=terms,
@@ -102,11 +117,21 @@ def build_contract(
     return terms, assembled
 
 
-async def generate_contract(*, principal: Principal, review_id: str) -> Contract:
-    """A new version of the review's contract; earlier versions stay as they are."""
+async def generate_contract(
+    *, principal: Principal, review_id: str, responsibility_matrix: str | None = None
+) -> Contract:
+    """A new version of the review's contract; earlier versions stay as they are.
+
+    `responsibility_matrix` names the 責任分界表 (document id and version) the cloud terms
+    attach; when not given, the one the previous version printed is used again.
+    """
     review = await get_review(principal, review_id)
     if review.status not in APPROVED:
         raise Conflict("a contract is generated only for an approved review / 承認後に作成できます")
+    if responsibility_matrix is None:
+        previous = await Contract.filter(review_id=review.id).order_by("-version").first()
+        earlier = (previous.values if previous else {}).get("contract.responsibility_matrix")
+        responsibility_matrix = earlier if isinstance(earlier, str) else ""
     engagement = await Engagement.get(id=review.engagement_id)
     vendor = await Vendor.get(id=engagement.vendor_id)
     organization = await Organization.get(id=review.organization_id)
@@ -134,6 +159,10 @@ async def generate_contract(*, principal: Principal, review_id: str) -> Contract
         contract_settings=organization.contract_settings,
         answers=answers,
         subcontractors=subcontractor_lines(answers.get("subcontractors"), _country_labels(form)),
+        work_locations=work_location_lines(
+            answers.get("work_locations"), _choice_labels(form, "work_locations")
+        ),
+        responsibility_matrix=responsibility_matrix,
     )
     verdicts = await Verdict.filter(review_id=review.id)
     terms, assembled = build_contract(
@@ -190,6 +219,9 @@ async def _store(
                     "sha256": contract.sha256,
                     "parts": [f"{p['id']}@{p['version']}" for p in parts],
                     "clauses": len(assembled.clauses),
+                    # What legal must still look at (要法務確認), as on the version itself.
+                    "legal_review": [u.id for u in assembled.clauses if u.legal_review],
+                    "mandated_not_carried": sorted(assembled.mandated_not_carried),
                 },
             )
     except IntegrityError:

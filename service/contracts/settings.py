@@ -24,6 +24,7 @@ PRODUCT_DEFAULTS: dict[str, Any] = {
     "roster_submit_days": 7,
     "change_notice_days": 7,
     "training_interval_months": 12,
+    "training_report_days": 30,
     "return_or_delete_days": 30,
     "deletion_certificate_days": 30,
     "audit_notice_days": 14,
@@ -86,6 +87,7 @@ class ContractSettings(BaseModel):
     roster_submit_days: int | None = _days("従事者名簿を業務開始の何日前までに提出（既定7）", 90)
     change_notice_days: int | None = _days("体制・作業場所の変更を何日前までに届出（既定7）", 90)
     training_interval_months: int | None = _days("従事者教育の間隔（月、既定12）", 60)
+    training_report_days: int | None = _days("教育の実施報告の期限（日、既定30）", 90)
     return_or_delete_days: int | None = _days("終了後の返還・消去の期限（日、既定30）")
     deletion_certificate_days: int | None = _days("消去証明書の提出期限（日、既定30）")
     audit_notice_days: int | None = _days("監査の事前通知（日、既定14）", 90)

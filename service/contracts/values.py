@@ -27,9 +27,27 @@ VALUE_SOURCES = {
     "organization.security_policy_name": SETTING_HINT.format("security_policy_name"),
     "organization.incident_contact": SETTING_HINT.format("incident_contact"),
     "organization.jurisdiction_court": "organization setting jurisdiction_court",
-    "vendor.security_lead": "the vendor's answer 'security_contact'",
-    "vendor.ismap_registration": "the vendor's answer 'ismap_registration'",
-    "vendor.subcontractors": "the vendor's answer 'subcontractors'",
+    "vendor.security_lead": "the vendor's answer 'security_contact' (Q-C01)",
+    "vendor.engagement_lead": "the vendor's answer 'engagement_lead' (Q-C01)",
+    "vendor.work_locations": "the vendor's answer 'work_locations' (Q-C02)",
+    "vendor.rto_hours": "the vendor's answer 'rto_hours' (Q-G02)",
+    "vendor.rpo_hours": "the vendor's answer 'rpo_hours' (Q-G02)",
+    "vendor.ismap_registration": "the vendor's answer 'ismap_registration' (Q-B04)",
+    "vendor.subcontractors": "the vendor's answer 'subcontractors' (Q-D02)",
+    "contract.responsibility_matrix": (
+        "legal's responsibility_matrix when generating "
+        "(POST /api/reviews/{id}/contracts?responsibility_matrix=…), or the vendor's answer "
+        "'responsibility_matrix'"
+    ),
+}
+# How the contract names each place of work the vendor chose (answer 'work_locations', Q-C02);
+# the form's own labels speak to the vendor (当方 = the organization) and do not fit a contract.
+WORK_LOCATIONS = {
+    "municipal_premises": "甲の庁舎その他甲が指定する施設",
+    "own_office": "乙又は再委託先の事業所",
+    "data_center": "乙が利用するデータセンター",
+    "remote": "従事者の在宅勤務その他の遠隔地の作業場所（甲が承認したものに限る。）",
+    "overseas": "日本国外に所在する乙又は再委託先の拠点",
 }
 EXPORT_FORMATS = {"csv": "CSV", "json": "JSON", "xml": "XML"}
 
@@ -71,6 +89,10 @@ class ContractFacts:
     answers: Mapping[str, Any] = field(default_factory=dict)
     # Subcontractor rows as lines (name, country, work), labelled by service.subcontractor_lines.
     subcontractors: list[str] = field(default_factory=list)
+    # The places of work as the contract names them (work_location_lines).
+    work_locations: list[str] = field(default_factory=list)
+    # The responsibility matrix (責任分界表) document id and version legal gave; '' = not given.
+    responsibility_matrix: str = ""
 
 
 def _number(value: float) -> str:
@@ -81,6 +103,14 @@ def _text_answer(answers: Mapping[str, Any], question_id: str) -> str | None:
     value = answers.get(question_id)
     if isinstance(value, str) and value.strip():
         return value.strip()
+    return None
+
+
+def _hours_answer(answers: Mapping[str, Any], question_id: str) -> str | None:
+    """A number of hours the vendor committed to (0 is a real answer: no data loss)."""
+    value = answers.get(question_id)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return _number(float(value))
     return None
 
 
@@ -120,6 +150,28 @@ def subcontractor_lines(rows: Any, country_labels: Mapping[str, str] | None = No
         line = f"{name}（所在国：{country}）" if country else name
         lines.append(f"{line}　{role}" if role else line)
     return lines
+
+
+def work_location_lines(chosen: Any, form_labels: Mapping[str, str] | None = None) -> list[str]:
+    """The places of work the vendor chose, in the contract's words, in the form's order; a
+    choice the contract has no wording for keeps the form's label."""
+    if not isinstance(chosen, list):
+        return []
+    lines = []
+    for value in chosen:
+        if not isinstance(value, str):
+            continue
+        line = WORK_LOCATIONS.get(value) or (form_labels or {}).get(value) or ""
+        if line and line not in lines:
+            lines.append(line)
+    return lines
+
+
+def responsibility_matrix(facts: ContractFacts) -> str:
+    """Legal's input first, else the vendor's answer; '' when neither names the document."""
+    return facts.responsibility_matrix.strip() or (
+        _text_answer(facts.answers, "responsibility_matrix") or ""
+    )
 
 
 def contract_values(facts: ContractFacts) -> dict[str, Value]:
@@ -167,8 +219,13 @@ def contract_values(facts: ContractFacts) -> dict[str, Value]:
         "vendor.corporate_number": facts.vendor_corporate_number,
         "vendor.address": facts.vendor_address,
         "vendor.security_lead": _text_answer(answers, "security_contact"),
+        "vendor.engagement_lead": _text_answer(answers, "engagement_lead"),
+        "vendor.work_locations": list(facts.work_locations) or None,
+        "vendor.rto_hours": _hours_answer(answers, "rto_hours"),
+        "vendor.rpo_hours": _hours_answer(answers, "rpo_hours"),
         "vendor.ismap_registration": _text_answer(answers, "ismap_registration"),
         "vendor.subcontractors": list(facts.subcontractors) or None,
+        "contract.responsibility_matrix": responsibility_matrix(facts) or None,
         "engagement.number": facts.engagement_number,
         "engagement.service_name": facts.service_name,
         "engagement.purpose": facts.purpose,
@@ -183,6 +240,7 @@ def contract_values(facts: ContractFacts) -> dict[str, Value]:
         "terms.roster_submit_days": days("roster_submit_days"),
         "terms.change_notice_days": days("change_notice_days"),
         "terms.training_interval_months": days("training_interval_months"),
+        "terms.training_report_days": days("training_report_days"),
         "terms.return_or_delete_days": days("return_or_delete_days"),
         "terms.deletion_certificate_days": days("deletion_certificate_days"),
         "terms.audit_notice_days": days("audit_notice_days"),

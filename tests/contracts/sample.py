@@ -1,7 +1,7 @@
 """Contracts built from the shipped catalog through the service's own functions, without a DB.
 
-Outsourcing engagements have no questionnaire yet; build_contract needs none (answers are
-optional), so every contract type can be built and rendered here.
+Each contract type is built with the example answers of its shipped form (docs/examples/);
+BARE_FACTS has no answers at all.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from service.catalog.loader import Catalog, load_catalog
 from service.contracts.assemble import AssembledContract, Selection
 from service.contracts.render import render_contract
 from service.contracts.service import build_contract
-from service.contracts.values import ContractFacts, subcontractor_lines
+from service.contracts.values import ContractFacts, subcontractor_lines, work_location_lines
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 SETTINGS: dict[str, Any] = {
@@ -25,7 +25,7 @@ SETTINGS: dict[str, Any] = {
     "security_policy_name": "人吉市情報セキュリティポリシー（令和8年3月改定）",
     "incident_contact": "総務部情報政策課（電話 0966-22-2111、電子メール csirt@city.example.jp）",
 }
-FACTS = ContractFacts(
+BARE_FACTS = ContractFacts(
     organization_name="人吉市",
     jurisdiction_court="熊本地方裁判所",
     vendor_name="株式会社みなとクラウドサービス",
@@ -54,8 +54,12 @@ def catalog() -> Catalog:
     return _catalog
 
 
+def example_answers(name: str) -> dict[str, Any]:
+    return dict(json.loads((EXAMPLES / f"{name}-answers.json").read_text())["answers"])
+
+
 def good_answers() -> dict[str, Any]:
-    return dict(json.loads((EXAMPLES / "cloud-service-answers.json").read_text())["answers"])
+    return example_answers("cloud-service")
 
 
 def engagement_of(facts: ContractFacts, **overrides: Any) -> dict[str, Any]:
@@ -75,7 +79,12 @@ def engagement_of(facts: ContractFacts, **overrides: Any) -> dict[str, Any]:
 
 def with_answers(facts: ContractFacts, answers: dict[str, Any]) -> ContractFacts:
     lines = subcontractor_lines(answers.get("subcontractors"), COUNTRIES)
-    return replace(facts, answers=answers, subcontractors=lines)
+    places = work_location_lines(answers.get("work_locations"))
+    return replace(facts, answers=answers, subcontractors=lines, work_locations=places)
+
+
+# A cloud engagement whose vendor gave the example answers.
+FACTS = with_answers(BARE_FACTS, good_answers())
 
 
 NO_SELECTION = Selection(applicable_requirements=frozenset(), mandated={})
@@ -108,14 +117,18 @@ def render(assembled: AssembledContract) -> bytes:
 
 def cloud(**engagement: Any) -> AssembledContract:
     """A cloud contract with the example answers (subcontractors, ISMAP number …)."""
-    facts = with_answers(FACTS, good_answers())
-    return build(facts, engagement=engagement_of(facts, **engagement))
+    return build(FACTS, engagement=engagement_of(FACTS, **engagement))
+
+
+OUTSOURCING_FACTS = replace(
+    with_answers(BARE_FACTS, example_answers("outsourcing")), kind="outsourcing"
+)
 
 
 def outsourcing(**engagement: Any) -> AssembledContract:
     """Outsourcing of work on My Number data: the terms and both annexes."""
     facts = replace(
-        FACTS,
+        OUTSOURCING_FACTS,
         kind="outsourcing",
         service_name="住民税賦課業務の電算処理",
         purpose="住民税の賦課に係るデータ入力及び帳票作成",
@@ -129,15 +142,19 @@ def outsourcing(**engagement: Any) -> AssembledContract:
     )
 
 
-def tos_cloud() -> AssembledContract:
-    facts = replace(
-        FACTS,
-        kind="tos_cloud",
-        service_name="オンライン会議サービス",
-        purpose="公開の会議の配信",
-        confidentiality=1,
-        integrity=1,
-    )
+TOS_FACTS = replace(
+    with_answers(BARE_FACTS, example_answers("tos-cloud")),
+    kind="tos_cloud",
+    service_name="オンライン会議サービス",
+    purpose="公開の会議の配信",
+    confidentiality=1,
+    integrity=1,
+)
+
+
+def tos_cloud(*, personal_data: bool = False, **answers: Any) -> AssembledContract:
+    facts = replace(TOS_FACTS, answers={**TOS_FACTS.answers, **answers})
     return build(
-        facts, engagement=engagement_of(facts, personal_data=False, network_segment="internet")
+        facts,
+        engagement=engagement_of(facts, personal_data=personal_data, network_segment="internet"),
     )

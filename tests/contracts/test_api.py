@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -28,16 +29,18 @@ from tests.factories import (
     approve_through_the_chain,
     auth,
     evaluated_review,
-    invited_review,
     new_org,
 )
-from workers import runtime
 
 
 async def approved_review(
-    client: httpx.AsyncClient, org: Org, conditions: list[str] | None = None, **engagement: Any
+    client: httpx.AsyncClient,
+    org: Org,
+    conditions: list[str] | None = None,
+    answers: dict[str, Any] | None = None,
+    **engagement: Any,
 ) -> dict[str, Any]:
-    review = await evaluated_review(client, org, **engagement)
+    review = await evaluated_review(client, org, answers, **engagement)
     return await approve_through_the_chain(client, org, review["id"], conditions)
 
 
@@ -301,7 +304,7 @@ async def test_a_new_template_version_shows_as_clause_changes(
     before = await generate(client, org, review["id"])
 
     def change(data: dict[str, Any]) -> None:
-        data["version"] = 3
+        data["version"] = 4
         k07 = next(c for c in data["clauses"] if c["id"] == "K07")
         k07["version"] = 2
         k07["paragraphs"].append(
@@ -312,7 +315,7 @@ async def test_a_new_template_version_shows_as_clause_changes(
     edit_yaml(catalog_copy / "contract_templates" / "cloud-security-terms.yaml", change)
     install_copy(catalog_copy)
     after = await generate(client, org, review["id"])
-    assert after["template_version"] == 3
+    assert after["template_version"] == 4
 
     diff = await client.get(
         f"/api/contracts/{after['id']}/diff/{before['id']}", headers=org.h("legal")
@@ -323,46 +326,33 @@ async def test_a_new_template_version_shows_as_clause_changes(
     ]
     assert [c["id"] for c in changes["clauses_removed"]] == ["GN02"]
     assert changes["parts_changed"] == [
-        {"id": "cloud-security-terms", "from_version": 2, "to_version": 3}
+        {"id": "cloud-security-terms", "from_version": 3, "to_version": 4}
     ]
     text = paragraphs((await download(client, org, after["id"])).content)
     assert "乙は、秘密の漏えいを防ぐための措置を記録しなければならない。" in text
     assert "（協議）" not in text
 
 
-OUTSOURCING_FORM = """
-id: outsourcing-fixture
-version: 1
-title: {ja: 業務委託 確認票（試験用）, en: Outsourcing questionnaire (test fixture)}
-engagement_kinds: [outsourcing]
-sections:
-  - id: D
-    title: {ja: 再委託, en: Subcontracting}
-    questions:
-      - id: subcontractors
-        type: rows
-        min_rows: 0
-        label: {ja: 再委託先, en: Subcontractors}
-        columns:
-          - {id: name, type: text, label: {ja: 名称, en: Name}}
-          - id: country
-            type: single_choice
-            label: {ja: 所在国, en: Country}
-            choices:
-              - {value: jp, label: {ja: 日本, en: Japan}}
-              - {value: other, label: {ja: その他, en: Other}}
-          - {id: role, type: text, label: {ja: 業務, en: Work}}
-"""
+def outsourcing_answers(**changes: Any) -> dict[str, Any]:
+    path = PROJECT_ROOT / "docs" / "examples" / "outsourcing-answers.json"
+    answers = dict(json.loads(path.read_text(encoding="utf-8"))["answers"])
+    return {**answers, **changes}
 
 
-async def test_outsourcing_with_my_number_over_http(
-    client: httpx.AsyncClient, org: Org, catalog_copy: Path
-) -> None:
-    (catalog_copy / "forms" / "outsourcing-fixture.yaml").write_text(OUTSOURCING_FORM, "utf-8")
-    install_copy(catalog_copy)
-    review, token = await invited_review(
+async def test_outsourcing_with_my_number_over_http(client: httpx.AsyncClient, org: Org) -> None:
+    rows = [{"name": "株式会社ひまわりパンチ", "country": "jp", "role": "データ入力"}]
+    answers = outsourcing_answers(
+        subcontracting_planned=True,
+        subcontractor_flowdown=True,
+        subcontractor_approval=True,
+        subcontractors=rows,
+        my_number_handled=True,
+        my_number_controls="取扱担当者を3名に限定し、管理区域内の専用端末でのみ取り扱います。",
+    )
+    review = await evaluated_review(
         client,
         org,
+        answers=answers,
         kind="outsourcing",
         service_name="住民税賦課業務の電算処理",
         confidentiality=3,
@@ -371,14 +361,7 @@ async def test_outsourcing_with_my_number_over_http(
         network_segment="my_number",
         subcontracting=True,
     )
-    assert review["form_id"] == "outsourcing-fixture"
-    rows = [{"name": "株式会社ひまわりパンチ", "country": "jp", "role": "データ入力"}]
-    saved = await client.patch(
-        f"/api/vendor/{token}/answers", json={"answers": {"subcontractors": rows}}
-    )
-    assert saved.status_code == 200, saved.text
-    assert (await client.post(f"/api/vendor/{token}/submit")).status_code == 200
-    await runtime.wait_idle()
+    assert review["form_id"] == "outsourcing"
     await approve_through_the_chain(client, org, review["id"])
 
     contract = await generate(client, org, review["id"])
@@ -388,12 +371,126 @@ async def test_outsourcing_with_my_number_over_http(
         "personal-data-terms",
         "my-number-terms",
     ]
-    assert {c["id"]: c["variant"] for c in contract["clauses"]}["K08"] == "named"
+    clauses = {c["id"]: c for c in contract["clauses"]}
+    assert clauses["K08"]["variant"] == "named"
+    assert clauses["K02"]["variant"] == "remote_declared"  # the vendor declared remote access
     assert contract["values"]["terms.incident_first_report_hours"] == "1"
-    # Cloud-worded items the base policy mandates are reported, not silently dropped.
-    assert contract["mandated_not_carried"]["CK04"] == ["OUT-END-01"]
+    # CK04 (deletion certificate) is worded by K09 here: K09 carries the mandate …
+    assert clauses["K09"]["carries"] == ["CK04"]
+    assert "OUT-END-01" in clauses["K09"]["mandated_by"]
+    # … while CK03 (service end and migration) has no outsourcing wording: legal is told.
+    assert contract["mandated_not_carried"] == {"CK03": ["OUT-END-01"]}
+    # The PK02 deadlines are a (verify) item of the reference: flagged for legal, not printed.
+    flagged = [(item["part"], item["clause"]) for item in contract["legal_review"]]
+    assert ("personal-data-terms", "PK02") in flagged
     text = paragraphs((await download(client, org, contract["id"])).content)
     assert "(1)\u3000株式会社ひまわりパンチ（所在国：日本）\u3000データ入力" in text
+    assert "本業務に係る乙の責任者は自治体サービス部 課長 井上 真理とし" in text
+    assert "(1)\u3000甲の庁舎その他甲が指定する施設" in text
+    assert "(2)\u3000乙又は再委託先の事業所" in text
     assert "特定個人情報の取扱いに関する特記事項" in text
     assert "個人情報取扱特記事項" in text
+    assert "verify" not in text and "要確認" not in text
     _ = auth
+
+
+async def test_legal_names_the_responsibility_matrix_and_later_versions_keep_it(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    review = await approved_review(client, org)
+    first = await generate(client, org, review["id"])
+    ck08 = next(c for c in first["clauses"] if c["id"] == "CK08")
+    assert ck08["variant"] == "to_be_approved"
+    flagged = [(i["clause"], i["note"]) for i in first["legal_review"]]
+    assert [clause for clause, _ in flagged] == ["CK08", "PK02"]  # document order
+    assert "responsibility_matrix" in flagged[0][1]
+
+    path = f"/api/reviews/{review['id']}/contracts"
+    named = await client.post(
+        path, params={"responsibility_matrix": "SKR-RM-001 第2版"}, headers=org.h("legal")
+    )
+    assert named.status_code == 201, named.text
+    second = named.json()
+    assert second["values"]["contract.responsibility_matrix"] == "SKR-RM-001 第2版"
+    assert next(c for c in second["clauses"] if c["id"] == "CK08")["variant"] == "identified"
+    assert [i["clause"] for i in second["legal_review"]] == ["PK02"]
+    text = paragraphs((await download(client, org, second["id"])).content)
+    assert "甲乙が確認した責任分界表（SKR-RM-001 第2版）による。" in text
+
+    kept = await generate(client, org, review["id"])  # not given again: the previous one
+    assert kept["values"]["contract.responsibility_matrix"] == "SKR-RM-001 第2版"
+    assert kept["sha256"] == second["sha256"]
+    cleared = await client.post(path, params={"responsibility_matrix": ""}, headers=org.h("legal"))
+    assert "contract.responsibility_matrix" not in cleared.json()["values"]
+    too_long = await client.post(
+        path, params={"responsibility_matrix": "x" * 301}, headers=org.h("legal")
+    )
+    assert too_long.status_code == 422
+    assert "query.responsibility_matrix" in too_long.json()["fields"]
+
+    diff = await client.get(
+        f"/api/contracts/{second['id']}/diff/{first['id']}", headers=org.h("legal")
+    )
+    changes = diff.json()
+    assert changes["clauses_changed"] == [
+        {
+            "part": "cloud-security-terms",
+            "id": "CK08",
+            "title": "責任分界",
+            "from_version": 2,
+            "to_version": 2,
+            "from_variant": "to_be_approved",
+            "to_variant": "identified",
+        }
+    ]
+    assert {"name": "contract.responsibility_matrix", "old": None, "new": "SKR-RM-001 第2版"} in (
+        changes["values_changed"]
+    )
+
+
+def tos_answers(**changes: Any) -> dict[str, Any]:
+    path = PROJECT_ROOT / "docs" / "examples" / "tos-cloud-answers.json"
+    return {**json.loads(path.read_text(encoding="utf-8"))["answers"], **changes}
+
+
+TOS_ENGAGEMENT: dict[str, Any] = {
+    "kind": "tos_cloud",
+    "service_name": "オンライン会議サービス",
+    "confidentiality": 1,
+    "integrity": 1,
+    "availability": 1,
+    "network_segment": "internet",
+    "subcontracting": False,
+}
+
+
+async def test_tos_cloud_with_personal_data_over_http_carries_the_annex(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    review = await approved_review(
+        client, org, answers=tos_answers(personal_data_entered=True), personal_data=True,
+        my_number=False, **TOS_ENGAGEMENT,
+    )  # fmt: skip
+    contract = await generate(client, org, review["id"])
+    assert [p["id"] for p in contract["parts"]] == ["tos-cloud-terms", "tos-personal-data-terms"]
+    pk02 = next(c for c in contract["clauses"] if c["id"] == "PK02")
+    assert pk02["part"] == "tos-personal-data-terms" and pk02["mandated_by"] == ["PII-02"]
+    assert "PK02" not in contract["mandated_not_carried"]
+    assert {i["clause"] for i in contract["legal_review"]} == {"PK02", "TP04"}
+    text = paragraphs((await download(client, org, contract["id"])).content)
+    assert "個人情報の取扱いに関する確認事項" in text
+
+
+async def test_tos_cloud_with_my_number_is_refused_and_nothing_is_stored(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    review = await approved_review(
+        client, org, answers=tos_answers(personal_data_entered=True), personal_data=True,
+        my_number=True, **TOS_ENGAGEMENT,
+    )  # fmt: skip
+    refused = await client.post(f"/api/reviews/{review['id']}/contracts", headers=org.h("legal"))
+    assert refused.status_code == 409, refused.text
+    assert "約款型クラウドサービスでは取り扱えません" in refused.json()["detail"]
+    assert "My Number data cannot go into a terms-of-service service" in refused.json()["detail"]
+    listing = await client.get(f"/api/reviews/{review['id']}/contracts", headers=org.h("legal"))
+    assert listing.json() == []

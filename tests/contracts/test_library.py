@@ -223,13 +223,14 @@ def test_subcontracting_variant_follows_the_engagement_and_the_answers() -> None
 def test_ismap_number_and_security_lead_come_from_the_answers() -> None:
     assembled = cloud()
     assert variant_of(assembled, "CK05") == "ismap"
-    assert variant_of(assembled, "K02") == "named"
     text = "\n".join(reopen(render(assembled)))
     assert "（C99-9999-1（みなと行政クラウド 標準プラン））" in text
-    assert "乙の情報セキュリティの責任者は、情報セキュリティ統括部長 佐藤 花子とする。" in text
-    bare = build(FACTS)
-    assert variant_of(bare, "CK05") == "certification"
-    assert variant_of(bare, "K02") == "general"
+    assert (
+        "本サービスに係る乙の業務の責任者は公共ソリューション部 部長 高橋 誠とし、"
+        "情報セキュリティの責任者は情報セキュリティ統括部長 佐藤 花子とする。"
+    ) in text
+    without_ismap = {**good_answers(), "ismap_registration": ""}
+    assert variant_of(build(with_answers(FACTS, without_ismap)), "CK05") == "certification"
 
 
 def test_audit_rights_are_on_site_for_confidentiality_3() -> None:
@@ -336,3 +337,40 @@ def test_docs_describe_every_variable_and_setting() -> None:
         assert variable in named or (group == "terms" and name in named), variable
     for setting in ContractSettings.model_fields:
         assert setting in named, setting
+
+
+def _template(**changes: Any) -> dict[str, Any]:
+    """The shipped ToS terms as data, with changes, for the model's own checks."""
+    shipped = catalog().latest_template_for_kind("tos_cloud")
+    assert shipped is not None
+    data = shipped.model_dump(exclude_none=True)
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d["clauses"][0].update(carries=[d["clauses"][0]["id"]]), "`carries` lists"),
+        (lambda d: d["clauses"][0].update(carries=["CK06"]), "carried twice, or carried and"),
+        (
+            lambda d: [c.update(carries=["K09"]) for c in d["clauses"][:2]],
+            "['K09'] carried twice",
+        ),
+        (lambda d: d["clauses"][0].update(legal_review=""), "at least 1 character"),
+        (lambda d: d.update(refuse_if=[{"applies_if": "true"}]), "reason"),
+    ],
+)
+def test_template_checks_for_carries_legal_review_and_refusals(change: Any, problem: str) -> None:
+    data = _template()
+    change(data)
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        ContractTemplate.model_validate(data)
+
+
+def test_a_refusal_condition_is_compiled_and_named_when_broken() -> None:
+    template = ContractTemplate.model_validate(
+        _template(refuse_if=[{"applies_if": "engagement.nonsense", "reason": "x"}])
+    )
+    with pytest.raises(ValueError, match="refuse_if 1: "):
+        template.compile(frozenset())

@@ -88,6 +88,7 @@ def with_conditions(assembled: AssembledContract) -> AssembledContract:
         ("outsourcing", outsourcing, 6),  # the terms and both annexes
         ("cloud", cloud, 5),  # the terms and the personal-data annex
         ("tos_cloud", tos_cloud, 2),
+        ("tos_cloud_personal_data", lambda: tos_cloud(personal_data=True), 3),  # and its annex
     ],
 )
 def test_each_contract_type_converts_to_pdf(
