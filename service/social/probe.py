@@ -23,7 +23,7 @@ import socket
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from html.parser import HTMLParser
@@ -59,16 +59,9 @@ CASE_INSENSITIVE_PATH_HOSTS = frozenset(
 ACCOUNT_QUERY_PARAMETERS = {("facebook.com", "/profile.php"): ("id",)}
 # WHATWG maps these labels to Windows-31J; Python's strict "shift_jis" rejects the NEC and IBM
 # extensions (①, ㈱, 髙) that Japanese municipal pages use all the time.
-CHARSET_ALIASES = {
-    "shift_jis": "cp932",
-    "shift-jis": "cp932",
-    "sjis": "cp932",
-    "x-sjis": "cp932",
-    "ms_kanji": "cp932",
-    "csshiftjis": "cp932",
-    "windows-31j": "cp932",
-    "x-euc-jp": "euc_jp",
-}
+CHARSET_ALIASES = dict.fromkeys(
+    ["shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis", "windows-31j"], "cp932"
+) | {"x-euc-jp": "euc_jp"}
 # Elements whose text runs into its neighbours'; every other element separates words, so that
 # <li>@city_tagajo</li><li>fake</li> does not read as "@city_tagajofake".
 INLINE_ELEMENTS = frozenset(
@@ -114,29 +107,70 @@ class ProbeResult:
     reason_code: str = ""
 
     def as_evidence(self) -> dict[str, object]:
-        return {
-            "check": self.check,
-            "outcome": self.outcome.value,
-            "reason_code": self.reason_code,
-            "reason": dict(self.reason),
-            "url": self.url,
-            "final_url": self.final_url,
-            "status_code": self.status_code,
-            "matched_text": self.matched_text,
-            "redirects": list(self.redirects),
-            "bytes_read": self.bytes_read,
-            "elapsed_ms": self.elapsed_ms,
-            "checked_at": self.checked_at.isoformat(),
-        }
+        evidence = asdict(self)
+        evidence["outcome"] = self.outcome.value
+        evidence["redirects"] = list(self.redirects)
+        evidence["checked_at"] = self.checked_at.isoformat()
+        return evidence
+
+
+# Every reason a result can give: code -> (Japanese, English), in our own words. The code is
+# stable (stored with the evidence, asserted by tests); the wording may change.
+# fmt: off
+REASONS: dict[str, tuple[str, str]] = {
+    "listed_by_link": ("公式掲載ページにアカウントへのリンクがあります。",
+        "The official listing page links to the account."),
+    "listed_by_handle": ("公式掲載ページにアカウント名が記載されています。",
+        "The official listing page names the account's handle."),
+    "not_listed": (
+        "公式掲載ページ（HTTP {status}）に、アカウントへのリンクもアカウント名もありません。",
+        "The official listing page (HTTP {status}) neither links to the account nor names it."),
+    "listing_http_error": ("公式掲載ページがHTTP {status}を返しました。",
+        "The official listing page answered HTTP {status}."),
+    "unexpected_status": ("応答（HTTP {status}）からは判断できません。",
+        "The answer (HTTP {status}) says nothing either way."),
+    "not_html": ("公式掲載ページがHTMLでもテキストでもありません（{content_type}）。",
+        "The official listing page is neither HTML nor text ({content_type})."),
+    "account_reachable": ("アカウントのURLが応答しました（HTTP {status}）。",
+        "The account URL answers (HTTP {status})."),
+    "account_gone": ("アカウントのURLがHTTP {status}を返しました。削除か名前の変更が考えられます。",
+        "The account URL answered HTTP {status}: the account may be gone or renamed."),
+    "account_http_status": ("アカウントのURLがHTTP {status}を返したため、確認できませんでした。",
+        "The account URL answered HTTP {status}, so the account could not be confirmed."),
+    "invalid_url": ("URLとして解釈できません（{detail}）。", "Not a usable URL ({detail})."),
+    "unsupported_scheme": ("http・https以外のURL（{scheme}）は確認しません。",
+        "Only http and https URLs are checked, not {scheme}."),
+    "dns_failure": ("ホスト名 {host} を解決できませんでした（{detail}）。",
+        "The host name {host} could not be resolved ({detail})."),
+    "refused_address": ("{host} は内部向けのアドレス（{address}）を指すため、接続しません。",
+        "{host} points to the internal address {address}; not connecting."),
+    "connect_failed": ("接続できませんでした（{detail}）。", "Could not connect ({detail})."),
+    "network_error": ("通信エラーのため確認できませんでした（{detail}）。",
+        "A network error stopped the check ({detail})."),
+    "timeout": ("{seconds:g}秒以内に確認が終わりませんでした。",
+        "The check did not finish within {seconds:g} seconds."),
+    "redirect_loop": ("リダイレクトが循環しています（{url} に戻りました）。",
+        "The redirects go round in a loop (back to {url})."),
+    "too_many_redirects": ("リダイレクトが上限の{limit}回を超えました。",
+        "More than {limit} redirects."),
+    "too_large": ("ページが大きすぎるため、{limit:,}バイトを超えたところで読み込みを止めました。",
+        "The page is larger than {limit:,} bytes; stopped reading."),
+}
+# fmt: on
+
+
+def _reason(code: str, **values: object) -> dict[str, str]:
+    ja, en = REASONS[code]
+    return {"ja": ja.format(**values), "en": en.format(**values)}
 
 
 class CannotCheck(Exception):
-    """The check could not be carried out; the verdict is `error` with this reason."""
+    """The check could not be carried out: the verdict is `error`, for this reason."""
 
-    def __init__(self, code: str, ja: str, en: str) -> None:
-        super().__init__(en)
+    def __init__(self, code: str, **values: object) -> None:
         self.code = code
-        self.reason = {"ja": ja, "en": en}
+        self.reason = _reason(code, **values)
+        super().__init__(self.reason["en"])
 
 
 # --- addresses ------------------------------------------------------------------------------
@@ -181,211 +215,163 @@ async def resolve_host(host: str, port: int) -> list[IPAddress]:
 
 @dataclass(frozen=True)
 class _Target:
-    """One hop: the URL as given, and the checked addresses to connect to."""
+    """One hop: the URL as given, and the vetted addresses to connect to."""
 
     url: httpx.URL
     addresses: tuple[IPAddress, ...]
 
 
-async def _vet_target(url: str, limits: ProbeLimits, resolver: Resolver) -> _Target:
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
-        raise CannotCheck(
-            "invalid_url", f"URLとして解釈できません（{exc}）。", f"Not a usable URL ({exc})."
-        ) from None
-    if parsed.scheme not in ("http", "https"):
-        raise CannotCheck(
-            "unsupported_scheme",
-            f"http・https以外のURL（{parsed.scheme or 'スキームなし'}）は確認しません。",
-            f"Only http and https URLs are checked, not {parsed.scheme or 'a URL without scheme'}.",
-        )
-    host = parsed.raw_host.decode("ascii")
-    if not host:
-        raise CannotCheck("invalid_url", "URLにホスト名がありません。", "The URL has no host.")
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    try:
-        addresses: Sequence[IPAddress] = [ipaddress.ip_address(host)]
-    except ValueError:
-        try:
-            addresses = await resolver(host, port)
-        except (OSError, UnicodeError) as exc:
-            raise CannotCheck(
-                "dns_failure",
-                f"ホスト名 {host} を解決できませんでした（{exc}）。",
-                f"The host name {host} could not be resolved ({exc}).",
-            ) from None
-    if not addresses:
-        raise CannotCheck(
-            "dns_failure",
-            f"ホスト名 {host} にアドレスがありません。",
-            f"The host name {host} has no addresses.",
-        )
-    if not limits.allow_private:
-        for address in addresses:
-            if not is_public_address(address):
-                raise CannotCheck(
-                    "refused_address",
-                    f"{host} は内部向けのアドレス（{address}）を指すため、接続しません。",
-                    f"{host} points to the internal address {address}; not connecting.",
-                )
-    return _Target(parsed, tuple(addresses))
+def _without_fragment(url: str) -> str:
+    return urlsplit(url)._replace(fragment="").geturl()
 
 
 # --- fetching -------------------------------------------------------------------------------
 
 
-@dataclass
-class _Trail:
-    """What one fetch learned so far; kept when the check is cut short, as evidence."""
+class _Probe:
+    """One check in progress: its limits, and the evidence gathered so far (kept as evidence
+    when the check is cut short)."""
 
-    final_url: str | None = None
-    status_code: int | None = None
-    content_type: str = ""
-    redirects: list[str] = field(default_factory=list)
-    body: bytes = b""
-    bytes_read: int = 0
+    def __init__(
+        self,
+        check: str,
+        url: str,
+        limits: ProbeLimits,
+        resolver: Resolver | None,
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        self.check, self.url, self.limits = check, url, limits
+        self.resolver = resolver or resolve_host
+        self.transport = transport
+        self.checked_at = datetime.now(UTC)
+        self.started = time.monotonic()
+        self.final_url: str | None = None
+        self.status_code: int | None = None
+        self.content_type = ""
+        self.redirects: list[str] = []
+        self.body = b""
+        self.bytes_read = 0
 
-
-async def _send_to_checked_address(client: httpx.AsyncClient, target: _Target) -> httpx.Response:
-    """Connect to an address we vetted, trying each in turn; the URL keeps its name for Host and
-    SNI (certificates are still verified against the name)."""
-    headers = {"Host": target.url.netloc.decode("ascii")}
-    extensions = {"sni_hostname": target.url.raw_host.decode("ascii")}
-    last_error: httpx.ConnectError | None = None
-    for address in target.addresses:
-        request = client.build_request(
-            "GET", target.url.copy_with(host=str(address)), headers=headers, extensions=extensions
+    def result(
+        self, outcome: ProbeOutcome, code: str, reason: dict[str, str], matched: str | None = None
+    ) -> ProbeResult:
+        return ProbeResult(
+            check=self.check,
+            outcome=outcome,
+            reason=reason,
+            url=self.url,
+            final_url=self.final_url,
+            status_code=self.status_code,
+            matched_text=matched,
+            redirects=tuple(self.redirects),
+            bytes_read=self.bytes_read,
+            elapsed_ms=int((time.monotonic() - self.started) * 1000),
+            checked_at=self.checked_at,
+            reason_code=code,
         )
+
+    async def fetch(self, *, read_body: bool) -> None:
+        """GET the URL under one deadline, redirects included; any failure is CannotCheck."""
         try:
-            return await client.send(request, stream=True)
+            async with (
+                asyncio.timeout(self.limits.timeout_seconds),
+                httpx.AsyncClient(
+                    follow_redirects=False,
+                    trust_env=False,  # a proxy would connect by name and undo the address check
+                    timeout=httpx.Timeout(self.limits.timeout_seconds),
+                    # No reused connections: one opened (and TLS-verified) for one name must not
+                    # carry a request for another.
+                    limits=httpx.Limits(max_keepalive_connections=0),
+                    headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+                    transport=self.transport,
+                ) as client,
+            ):
+                await self._follow_redirects(client, read_body)
+        except (TimeoutError, httpx.TimeoutException):
+            raise CannotCheck("timeout", seconds=self.limits.timeout_seconds) from None
         except httpx.ConnectError as exc:
-            last_error = exc
-    assert last_error is not None  # _vet_target never returns an empty address list
-    raise last_error
+            raise CannotCheck("connect_failed", detail=exc) from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise CannotCheck("network_error", detail=f"{type(exc).__name__}: {exc}") from None
 
-
-async def _read_capped(response: httpx.Response, limits: ProbeLimits, trail: _Trail) -> None:
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limits.max_bytes:
-        raise _too_large(limits)
-    chunks: list[bytes] = []
-    async for chunk in response.aiter_bytes():
-        trail.bytes_read += len(chunk)
-        if trail.bytes_read > limits.max_bytes:
-            raise _too_large(limits)
-        chunks.append(chunk)
-    trail.body = b"".join(chunks)
-
-
-def _too_large(limits: ProbeLimits) -> CannotCheck:
-    return CannotCheck(
-        "too_large",
-        f"ページが大きすぎるため、{limits.max_bytes:,}バイトで読み込みを止めました。",
-        f"The page is larger than {limits.max_bytes:,} bytes; stopped reading.",
-    )
-
-
-async def _fetch(
-    url: str,
-    *,
-    limits: ProbeLimits,
-    read_body: bool,
-    resolver: Resolver,
-    transport: httpx.AsyncBaseTransport | None,
-    trail: _Trail,
-) -> None:
-    """GET url, following up to max_redirects redirects ourselves; fills in `trail`."""
-    current = url
-    seen = {urlsplit(url)._replace(fragment="").geturl()}
-    async with httpx.AsyncClient(
-        follow_redirects=False,
-        trust_env=False,  # a proxy would connect by name and undo the address check
-        timeout=httpx.Timeout(limits.timeout_seconds),
-        # No reused connections: a TLS connection opened for one name must not carry another's.
-        limits=httpx.Limits(max_keepalive_connections=0),
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
-        transport=transport,
-    ) as client:
+    async def _follow_redirects(self, client: httpx.AsyncClient, read_body: bool) -> None:
+        current = self.url
+        seen = {_without_fragment(current)}
         while True:
-            target = await _vet_target(current, limits, resolver)
-            response = await _send_to_checked_address(client, target)
+            response = await self._send(client, await self._vet(current))
             try:
-                trail.final_url = current
-                trail.status_code = response.status_code
-                trail.content_type = response.headers.get("Content-Type", "")
+                self.final_url = current
+                self.status_code = response.status_code
+                self.content_type = response.headers.get("Content-Type", "")
                 location = response.headers.get("Location")
-                if response.status_code in REDIRECT_STATUSES and location:
-                    current = _next_hop(current, location, seen, limits, trail)
-                    continue
-                if read_body and response.is_success:
-                    await _read_capped(response, limits, trail)
-                return
+                if response.status_code not in REDIRECT_STATUSES or not location:
+                    if read_body and response.is_success:
+                        await self._read_capped(response)
+                    return
             finally:
                 await response.aclose()
+            current = urljoin(current, location)
+            if _without_fragment(current) in seen:
+                raise CannotCheck("redirect_loop", url=current)
+            if len(self.redirects) >= self.limits.max_redirects:
+                raise CannotCheck("too_many_redirects", limit=self.limits.max_redirects)
+            seen.add(_without_fragment(current))
+            self.redirects.append(current)
 
+    async def _vet(self, url: str) -> _Target:
+        """Parse, check the scheme, resolve, and refuse internal addresses (unless allowed)."""
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+            raise CannotCheck("invalid_url", detail=exc) from None
+        if parsed.scheme not in ("http", "https"):
+            raise CannotCheck("unsupported_scheme", scheme=f"{parsed.scheme or '-'}:")
+        host = parsed.raw_host.decode("ascii")
+        if not host:
+            raise CannotCheck("invalid_url", detail="no host")
+        try:
+            addresses: Sequence[IPAddress] = [ipaddress.ip_address(host)]
+        except ValueError:
+            try:
+                port = parsed.port or (443 if parsed.scheme == "https" else 80)
+                addresses = await self.resolver(host, port)
+            except (OSError, UnicodeError) as exc:
+                raise CannotCheck("dns_failure", host=host, detail=exc) from None
+        if not addresses:
+            raise CannotCheck("dns_failure", host=host, detail="no addresses")
+        for address in addresses:
+            if not (self.limits.allow_private or is_public_address(address)):
+                raise CannotCheck("refused_address", host=host, address=address)
+        return _Target(parsed, tuple(addresses))
 
-def _next_hop(
-    current: str, location: str, seen: set[str], limits: ProbeLimits, trail: _Trail
-) -> str:
-    following = urljoin(current, location)
-    key = urlsplit(following)._replace(fragment="").geturl()
-    if key in seen:
-        raise CannotCheck(
-            "redirect_loop",
-            f"リダイレクトが循環しています（{following} に戻りました）。",
-            f"The redirects go round in a loop (back to {following}).",
-        )
-    if len(trail.redirects) >= limits.max_redirects:
-        raise CannotCheck(
-            "too_many_redirects",
-            f"リダイレクトが上限の{limits.max_redirects}回を超えました。",
-            f"More than {limits.max_redirects} redirects.",
-        )
-    seen.add(key)
-    trail.redirects.append(following)
-    return following
+    async def _send(self, client: httpx.AsyncClient, target: _Target) -> httpx.Response:
+        """Connect to a vetted address, each in turn; Host and TLS SNI keep the name, so the
+        certificate is still verified against it."""
+        headers = {"Host": target.url.netloc.decode("ascii")}
+        extensions = {"sni_hostname": target.url.raw_host.decode("ascii")}
+        failure: httpx.ConnectError | None = None
+        for address in target.addresses:
+            pinned = target.url.copy_with(host=str(address))
+            request = client.build_request("GET", pinned, headers=headers, extensions=extensions)
+            try:
+                return await client.send(request, stream=True)
+            except httpx.ConnectError as exc:
+                failure = exc
+        assert failure is not None  # _vet never returns an empty address list
+        raise failure
 
-
-async def _run_fetch(
-    url: str,
-    *,
-    limits: ProbeLimits,
-    read_body: bool,
-    resolver: Resolver | None,
-    transport: httpx.AsyncBaseTransport | None,
-    trail: _Trail,
-) -> None:
-    """_fetch under the overall deadline, with every way it can fail turned into CannotCheck."""
-    try:
-        async with asyncio.timeout(limits.timeout_seconds):
-            await _fetch(
-                url,
-                limits=limits,
-                read_body=read_body,
-                resolver=resolver or resolve_host,
-                transport=transport,
-                trail=trail,
-            )
-    except (TimeoutError, httpx.TimeoutException):
-        raise CannotCheck(
-            "timeout",
-            f"{limits.timeout_seconds:g}秒以内に確認が終わりませんでした。",
-            f"The check did not finish within {limits.timeout_seconds:g} seconds.",
-        ) from None
-    except httpx.ConnectError as exc:
-        raise CannotCheck(
-            "connect_failed",
-            f"接続できませんでした（{exc}）。",
-            f"Could not connect ({exc}).",
-        ) from None
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        detail = f"{type(exc).__name__}: {exc}"
-        raise CannotCheck(
-            "network_error",
-            f"通信エラーのため確認できませんでした（{detail}）。",
-            f"A network error stopped the check ({detail}).",
-        ) from None
+    async def _read_capped(self, response: httpx.Response) -> None:
+        limit = self.limits.max_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise CannotCheck("too_large", limit=limit)
+        chunks: list[bytes] = []
+        async for chunk in response.aiter_bytes():
+            self.bytes_read += len(chunk)
+            if self.bytes_read > limit:
+                raise CannotCheck("too_large", limit=limit)
+            chunks.append(chunk)
+        self.body = b"".join(chunks)
 
 
 # --- reading the page -----------------------------------------------------------------------
@@ -528,11 +514,12 @@ def _handle_pattern(handle: str) -> re.Pattern[str] | None:
     name = unicodedata.normalize("NFKC", handle).strip().lstrip("@")
     if not name:
         return None
-    # Not glued to more handle: "@city_tagajo" must not match "@city_tagajo_fake" or
-    # "fake.city_tagajo"; a full stop ending the sentence ("… @city_tagajo.") is fine.
+    # Not glued to more handle: "@city_tagajo" must not match "@city_tagajo_fake",
+    # "fake.city_tagajo" or the mail address "city_tagajo@city.example"; a full stop ending the
+    # sentence ("… @city_tagajo.") is fine.
     return re.compile(
-        rf"(?<![{HANDLE_CHARACTERS}.\-])@?{re.escape(name)}"
-        rf"(?![{HANDLE_CHARACTERS}]|[.\-][{HANDLE_CHARACTERS}])",
+        rf"(?<![{HANDLE_CHARACTERS}.\-@])@?{re.escape(name)}"
+        rf"(?![{HANDLE_CHARACTERS}@]|[.\-][{HANDLE_CHARACTERS}])",
         re.IGNORECASE,
     )
 
@@ -585,42 +572,6 @@ def _readable_kind(content_type: str) -> str | None:
 # --- the two checks -------------------------------------------------------------------------
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.checked_at = datetime.now(UTC)
-        self._start = time.monotonic()
-
-    def elapsed_ms(self) -> int:
-        return int((time.monotonic() - self._start) * 1000)
-
-
-def _result(
-    check: str,
-    url: str,
-    clock: _Clock,
-    trail: _Trail,
-    outcome: ProbeOutcome,
-    code: str,
-    ja: str,
-    en: str,
-    matched_text: str | None = None,
-) -> ProbeResult:
-    return ProbeResult(
-        check=check,
-        outcome=outcome,
-        reason={"ja": ja, "en": en},
-        url=url,
-        final_url=trail.final_url,
-        status_code=trail.status_code,
-        matched_text=matched_text,
-        redirects=tuple(trail.redirects),
-        bytes_read=trail.bytes_read,
-        elapsed_ms=clock.elapsed_ms(),
-        checked_at=clock.checked_at,
-        reason_code=code,
-    )
-
-
 async def check_listing_page(
     listing_url: str,
     *,
@@ -631,82 +582,42 @@ async def check_listing_page(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> ProbeResult:
     """passed: the page answers 2xx and links to the account or names its handle; failed: it
-    answers without listing it, or with 4xx/5xx; error: it could not be checked."""
-    clock, trail = _Clock(), _Trail()
+    answers without listing it, or with 4xx/5xx; error: it could not be checked.
 
-    def verdict(
-        outcome: ProbeOutcome, code: str, ja: str, en: str, matched: str | None = None
-    ) -> ProbeResult:
-        return _result("listing_page", listing_url, clock, trail, outcome, code, ja, en, matched)
-
+    resolver and transport are for tests (names that resolve where a test needs them to; an
+    in-memory site); production leaves them to the system resolver and httpx."""
+    probe = _Probe("listing_page", listing_url, limits, resolver, transport)
     try:
-        await _run_fetch(
-            listing_url,
-            limits=limits,
-            read_body=True,
-            resolver=resolver,
-            transport=transport,
-            trail=trail,
-        )
+        await probe.fetch(read_body=True)
+        outcome, code, matched = await _judge_listing(probe, account_url, handle)
     except CannotCheck as exc:
-        return verdict(ProbeOutcome.error, exc.code, exc.reason["ja"], exc.reason["en"])
-    status = trail.status_code
-    assert status is not None  # _fetch returns only after a response
+        return probe.result(ProbeOutcome.error, exc.code, exc.reason)
+    return probe.result(outcome, code, _reason(code, status=probe.status_code), matched)
+
+
+async def _judge_listing(
+    probe: _Probe, account_url: str, handle: str
+) -> tuple[ProbeOutcome, str, str | None]:
+    status = probe.status_code or 0
     if status >= 400:
-        return verdict(
-            ProbeOutcome.failed,
-            "listing_http_error",
-            f"公式掲載ページがHTTP {status}を返しました。",
-            f"The official listing page answered HTTP {status}.",
-        )
+        return ProbeOutcome.failed, "listing_http_error", None
     if not 200 <= status < 300:
-        return verdict(
-            ProbeOutcome.error,
-            "unexpected_status",
-            f"公式掲載ページの応答（HTTP {status}）からは判断できません。",
-            f"The official listing page answered HTTP {status}, which says nothing either way.",
-        )
-    kind = _readable_kind(trail.content_type)
+        raise CannotCheck("unexpected_status", status=status)
+    kind = _readable_kind(probe.content_type)
     if kind is None:
-        return verdict(
-            ProbeOutcome.error,
-            "not_html",
-            f"公式掲載ページがHTMLでもテキストでもありません（{trail.content_type}）。",
-            f"The official listing page is neither HTML nor text ({trail.content_type}).",
-        )
-    page = decode_page(trail.body, trail.content_type)
+        raise CannotCheck("not_html", content_type=probe.content_type)
     # Parsing two megabytes takes a moment; keep the event loop free meanwhile.
     listing = await asyncio.to_thread(
         find_listing,
-        page,
+        decode_page(probe.body, probe.content_type),
         is_html=kind == "html",
-        base_url=trail.final_url or listing_url,
+        base_url=probe.final_url or probe.url,
         account_url=account_url,
         handle=handle,
     )
     if listing is None:
-        return verdict(
-            ProbeOutcome.failed,
-            "not_listed",
-            f"公式掲載ページ（HTTP {status}）に、アカウントへのリンクもアカウント名もありません。",
-            f"The official listing page (HTTP {status}) neither links to the account nor "
-            "names its handle.",
-        )
-    if listing.how == "link":
-        return verdict(
-            ProbeOutcome.passed,
-            "listed_by_link",
-            "公式掲載ページにアカウントへのリンクがあります。",
-            "The official listing page links to the account.",
-            listing.matched_text,
-        )
-    return verdict(
-        ProbeOutcome.passed,
-        "listed_by_handle",
-        "公式掲載ページにアカウント名が記載されています。",
-        "The official listing page names the account's handle.",
-        listing.matched_text,
-    )
+        return ProbeOutcome.failed, "not_listed", None
+    return ProbeOutcome.passed, f"listed_by_{listing.how}", listing.matched_text
 
 
 async def check_account_url(
@@ -717,43 +628,17 @@ async def check_account_url(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> ProbeResult:
     """passed: 2xx after redirects; failed: 404/410 (gone or renamed); error: anything else."""
-    clock, trail = _Clock(), _Trail()
-
-    def verdict(outcome: ProbeOutcome, code: str, ja: str, en: str) -> ProbeResult:
-        return _result("account_url", account_url, clock, trail, outcome, code, ja, en)
-
+    probe = _Probe("account_url", account_url, limits, resolver, transport)
     try:
-        # The body is not needed: the status says whether the account is there.
-        await _run_fetch(
-            account_url,
-            limits=limits,
-            read_body=False,
-            resolver=resolver,
-            transport=transport,
-            trail=trail,
-        )
+        # The body is not needed (nor downloaded): the status says whether the account is there.
+        await probe.fetch(read_body=False)
     except CannotCheck as exc:
-        return verdict(ProbeOutcome.error, exc.code, exc.reason["ja"], exc.reason["en"])
-    status = trail.status_code
-    assert status is not None
+        return probe.result(ProbeOutcome.error, exc.code, exc.reason)
+    status = probe.status_code or 0
     if 200 <= status < 300:
-        return verdict(
-            ProbeOutcome.passed,
-            "account_reachable",
-            f"アカウントのURLが応答しました（HTTP {status}）。",
-            f"The account URL answers (HTTP {status}).",
-        )
-    if status in ACCOUNT_GONE_STATUSES:
-        return verdict(
-            ProbeOutcome.failed,
-            "account_gone",
-            f"アカウントのURLがHTTP {status}を返しました。削除されたか、名前が変わった可能性が"
-            "あります。",
-            f"The account URL answered HTTP {status}: the account may be gone or renamed.",
-        )
-    return verdict(
-        ProbeOutcome.error,
-        "account_http_status",
-        f"アカウントのURLがHTTP {status}を返したため、確認できませんでした。",
-        f"The account URL answered HTTP {status}, so the account could not be confirmed.",
-    )
+        outcome, code = ProbeOutcome.passed, "account_reachable"
+    elif status in ACCOUNT_GONE_STATUSES:
+        outcome, code = ProbeOutcome.failed, "account_gone"
+    else:
+        outcome, code = ProbeOutcome.error, "account_http_status"
+    return probe.result(outcome, code, _reason(code, status=status))

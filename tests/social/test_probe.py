@@ -135,6 +135,13 @@ LISTING_PAGES = [
         id="look-alike-handles-and-a-post-link",
     ),
     pytest.param(
+        "<p>お問い合わせ：city_tagajo@city.example.jp、koho@city_tagajo</p>",
+        ProbeOutcome.failed,
+        "not_listed",
+        None,
+        id="mail-addresses-are-not-handles",
+    ),
+    pytest.param(
         '<script>var account = "@city_tagajo";</script><style>/* @city_tagajo */</style>',
         ProbeOutcome.failed,
         "not_listed",
@@ -429,6 +436,17 @@ async def test_loopback_is_refused_unless_allowed(site: OfficialSite) -> None:
         assert (result.outcome, result.reason_code) == (ProbeOutcome.error, "refused_address")
         assert "127.0.0.1" in result.reason["en"]
     assert site.requests == []  # refused before connecting, not after
+
+
+async def test_names_are_resolved_and_checked_too(site: OfficialSite) -> None:
+    # The system resolver, not a literal: "localhost" must be refused like 127.0.0.1.
+    port = site.url("").rsplit(":", 1)[1]
+
+    result = await check_account_url(f"http://localhost:{port}/", limits=ProbeLimits())
+
+    assert (result.outcome, result.reason_code) == (ProbeOutcome.error, "refused_address")
+    assert "localhost" in result.reason["en"]
+    assert site.requests == []
 
 
 async def test_connection_goes_to_the_address_that_was_checked(site: OfficialSite) -> None:
