@@ -69,6 +69,7 @@ class Expression:
     source: str
     program: Any = field(repr=False, compare=False)
     answer_refs: frozenset[str]
+    account_refs: frozenset[str] = frozenset()
 
     def evaluate(self, variables: dict[str, Any]) -> Any:
         return self.program.execute(variables)
@@ -88,13 +89,21 @@ def compile_expression(
     if unknown:
         raise ExpressionError(f"unknown variable(s) {sorted(unknown)} in {source!r}")
     answer_refs: set[str] = set()
+    account_refs: set[str] = set()
     for root, name in _FIELD_REF.findall(source):
         if root == "engagement" and name not in ENGAGEMENT_FIELDS:
             raise ExpressionError(f"unknown engagement field '{name}' in {source!r}")
         if root == "account" and name not in ACCOUNT_FIELDS:
             raise ExpressionError(f"unknown account field '{name}' in {source!r}")
+        if root == "account":
+            account_refs.add(name)
         if root == "answers":
             if known_answers is not None and name not in known_answers:
                 raise ExpressionError(f"unknown question '{name}' in {source!r}")
             answer_refs.add(name)
-    return Expression(source=source, program=program, answer_refs=frozenset(answer_refs))
+    return Expression(
+        source=source,
+        program=program,
+        answer_refs=frozenset(answer_refs),
+        account_refs=frozenset(account_refs),
+    )
