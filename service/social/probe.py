@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import functools
 import ipaddress
 import re
 import socket
+import ssl
 import time
 import unicodedata
+import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -153,6 +156,8 @@ REASONS: dict[str, tuple[str, str]] = {
         "The redirects go round in a loop (back to {url})."),
     "too_many_redirects": ("リダイレクトが上限の{limit}回を超えました。",
         "More than {limit} redirects."),
+    "unsupported_encoding": ("本文の圧縮形式（{encoding}）に対応していません。",
+        "The body is compressed in a way we do not read ({encoding})."),
     "too_large": ("ページが大きすぎるため、{limit:,}バイトを超えたところで読み込みを止めました。",
         "The page is larger than {limit:,} bytes; stopped reading."),
 }
@@ -219,6 +224,12 @@ class _Target:
 
     url: httpx.URL
     addresses: tuple[IPAddress, ...]
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes a good part of a second; do it once, not once per check.
+    return httpx.create_ssl_context()
 
 
 def _without_fragment(url: str) -> str:
@@ -361,17 +372,38 @@ class _Probe:
         raise failure
 
     async def _read_capped(self, response: httpx.Response) -> None:
+        """The body, stopped as soon as it passes max_bytes on the wire or once decompressed
+        (we ask for no compression, but a server may send a gzip bomb anyway)."""
         limit = self.limits.max_bytes
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise CannotCheck("too_large", limit=limit)
+        decompressor = _decompressor(response.headers.get("Content-Encoding", ""))
         chunks: list[bytes] = []
-        async for chunk in response.aiter_bytes():
-            self.bytes_read += len(chunk)
-            if self.bytes_read > limit:
-                raise CannotCheck("too_large", limit=limit)
-            chunks.append(chunk)
+        size = 0
+        try:
+            async for raw in response.aiter_raw():
+                self.bytes_read += len(raw)
+                # max_length: never inflate more than one byte past the limit.
+                chunk = decompressor.decompress(raw, limit + 1 - size) if decompressor else raw
+                size += len(chunk)
+                if self.bytes_read > limit or size > limit:
+                    raise CannotCheck("too_large", limit=limit)
+                chunks.append(chunk)
+        except zlib.error as exc:
+            raise CannotCheck("network_error", detail=f"corrupt compressed body: {exc}") from None
         self.body = b"".join(chunks)
+
+
+def _decompressor(content_encoding: str) -> zlib._Decompress | None:
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    raise CannotCheck("unsupported_encoding", encoding=content_encoding)
 
 
 # --- reading the page -----------------------------------------------------------------------

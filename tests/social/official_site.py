@@ -9,6 +9,7 @@ threads, so nothing outlives the test.
 
 from __future__ import annotations
 
+import ssl
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -54,9 +55,11 @@ class OfficialSite:
         content_type: str = "text/html; charset=utf-8",
         status: int = 200,
         encoding: str = "utf-8",
+        headers: dict[str, str] | None = None,
     ) -> None:
         data = body.encode(encoding) if isinstance(body, str) else body
-        self.routes[path] = lambda handler: handler.answer(status, content_type, data)
+        extra = dict(headers or {})
+        self.routes[path] = lambda handler: handler.answer(status, content_type, data, extra)
 
     def redirect(self, path: str, location: str, *, status: int = 302) -> None:
         def serve(handler: _Handler) -> None:
@@ -144,10 +147,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         route(self)
 
-    def answer(self, status: int, content_type: str, data: bytes) -> None:
+    def answer(
+        self, status: int, content_type: str, data: bytes, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -179,10 +186,14 @@ class _SiteServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def official_site() -> Iterator[OfficialSite]:
+def official_site(tls: ssl.SSLContext | None = None) -> Iterator[OfficialSite]:
+    """The site on a free port of 127.0.0.1; over HTTPS when given a server TLS context."""
     site = OfficialSite(base_url="")
     server = _SiteServer(site)
-    site.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    scheme = "https" if tls is not None else "http"
+    site.base_url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import time
+import zlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC
 
 import httpx
@@ -423,6 +428,52 @@ async def test_page_just_under_the_cap_is_read(site: OfficialSite) -> None:
     assert result.bytes_read == limits.max_bytes
 
 
+def gzip_of_spaces(total_bytes: int) -> bytes:
+    """A gzip body that inflates to total_bytes, built a megabyte at a time."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    megabyte = b" " * (1024 * 1024)
+    parts = [compressor.compress(megabyte) for _ in range(total_bytes // len(megabyte))]
+    parts.append(compressor.compress(b" " * (total_bytes % len(megabyte))))
+    return b"".join([*parts, compressor.flush()])
+
+
+async def test_gzip_bomb_is_stopped_at_the_cap_once_inflated(site: OfficialSite) -> None:
+    # We ask for no compression; this server sends gzip of eight times the cap anyway.
+    limits = ProbeLimits(allow_private=True)
+    bomb = gzip_of_spaces(8 * limits.max_bytes)
+    site.page("/sns/", bomb, headers={"Content-Encoding": "gzip"})
+
+    result = await probe_listing(site, "/sns/", limits)
+
+    assert (result.outcome, result.reason_code) == (ProbeOutcome.error, "too_large")
+    assert result.bytes_read <= len(bomb) < limits.max_bytes  # small on the wire, huge inflated
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_compressed_page_within_the_cap_is_read(site: OfficialSite, encoding: str) -> None:
+    page = html("<p>多賀城市公式X @city_tagajo</p>").encode()
+    wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+    compressor = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    body = compressor.compress(page) + compressor.flush()
+    site.page("/sns/", body, headers={"Content-Encoding": encoding})
+
+    result = await probe_listing(site, "/sns/")
+
+    assert (result.outcome, result.matched_text) == (
+        ProbeOutcome.passed,
+        "多賀城市公式X @city_tagajo",
+    )
+    assert result.bytes_read == len(body)
+
+
+async def test_unknown_compression_is_an_error(site: OfficialSite) -> None:
+    site.page("/sns/", b"\x8b\x00\x80", headers={"Content-Encoding": "br"})
+
+    result = await probe_listing(site, "/sns/")
+
+    assert (result.outcome, result.reason_code) == (ProbeOutcome.error, "unsupported_encoding")
+
+
 # --- addresses and schemes ------------------------------------------------------------------
 
 
@@ -466,6 +517,67 @@ async def test_connection_goes_to_the_address_that_was_checked(site: OfficialSit
 
     assert result.outcome is ProbeOutcome.passed
     assert [(r.path, r.host) for r in site.requests] == [("/sns/", f"www.city.example:{port}")]
+
+
+@dataclass(frozen=True)
+class ThrowawayCertificates:
+    server: ssl.SSLContext
+    client: ssl.SSLContext  # trusts only the test CA
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> ThrowawayCertificates:
+    """A throwaway CA and a certificate for www.city.example, made with the openssl CLI."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "leaf.ext").write_text(
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+        "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:www.city.example\n"
+    )
+    ec_key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+    for command in (
+        f"req -x509 {ec_key} -keyout ca.key -out ca.pem -days 1 -subj /CN=Probe-Test-CA"
+        " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign",
+        f"req {ec_key} -keyout leaf.key -out leaf.csr -subj /CN=www.city.example",
+        "x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 1"
+        " -extfile leaf.ext",
+    ):
+        subprocess.run(["openssl", *command.split()], cwd=folder, check=True, capture_output=True)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(folder / "leaf.pem", folder / "leaf.key")
+    client = ssl.create_default_context(cafile=str(folder / "ca.pem"))
+    return ThrowawayCertificates(server, client)
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome"),
+    [("www.city.example", ProbeOutcome.passed), ("other.city.example", ProbeOutcome.error)],
+)
+async def test_https_to_the_checked_address_still_verifies_the_name(
+    certificates: ThrowawayCertificates, name: str, outcome: ProbeOutcome
+) -> None:
+    # Connecting to the vetted IP must not weaken TLS: SNI and verification use the name, so
+    # the certificate for www.city.example passes and the same server under another name fails.
+    with official_site(tls=certificates.server) as secure_site:
+        port = secure_site.url("").rsplit(":", 1)[1]
+        secure_site.page("/sns/", html("<p>@city_tagajo</p>"))
+
+        result = await check_listing_page(
+            f"https://{name}:{port}/sns/",
+            account_url=ACCOUNT_URL,
+            handle=HANDLE,
+            limits=LOCAL,
+            resolver=static_resolver({name: ["127.0.0.1"]}),
+            transport=httpx.AsyncHTTPTransport(verify=certificates.client),
+        )
+
+    assert result.outcome is outcome
+    if outcome is ProbeOutcome.error:
+        assert result.reason_code == "connect_failed"
+        assert "certificate" in result.reason["en"].lower()
+    else:
+        assert [r.host for r in secure_site.requests] == [f"{name}:{port}"]
 
 
 INTERNAL_TARGETS = [
