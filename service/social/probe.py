@@ -294,6 +294,7 @@ class _Probe:
                     # carry a request for another.
                     limits=httpx.Limits(max_keepalive_connections=0),
                     headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+                    verify=_tls_context(),
                     transport=self.transport,
                 ) as client,
             ):
@@ -475,6 +476,7 @@ class _PageReader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.text_parts: list[str] = []
         self.links: list[_Link] = []
+        self.base_href: str | None = None  # <base href>, which relative links are read against
         self._hidden_depth = 0
         self._open_links: list[tuple[str, list[str]]] = []
 
@@ -484,10 +486,15 @@ class _PageReader(HTMLParser):
         if tag not in INLINE_ELEMENTS:
             self.text_parts.append("\n")
         href = dict(attrs).get("href")
-        if tag == "a" and href is not None:
+        if href is None:
+            return
+        href = href.strip()  # browsers ignore the spaces and newlines that editors leave there
+        if tag == "a":
             self._open_links.append((href, []))
-        elif tag == "area" and href is not None:
+        elif tag == "area":
             self.links.append(_Link(href, dict(attrs).get("alt") or ""))
+        elif tag == "base" and self.base_href is None:
+            self.base_href = href
 
     def handle_endtag(self, tag: str) -> None:
         if tag in INVISIBLE_ELEMENTS and self._hidden_depth:
@@ -519,6 +526,17 @@ def _collapse(text: str) -> str:
 def _snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     text = _collapse(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _snippet_around(text: str, start: int, end: int, limit: int = SNIPPET_CHARS) -> str:
+    """The line holding text[start:end], cut to about `limit` characters around it."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end) % (len(text) + 1)  # -1 (no newline) becomes the end
+    margin = max(0, (limit - (end - start)) // 2)
+    left, right = max(line_start, start - margin), min(line_end, end + margin)
+    prefix = "…" if left > line_start else ""
+    suffix = "…" if right < line_end else ""
+    return prefix + _collapse(text[left:right]) + suffix
 
 
 def normalise_account_url(url: str) -> str | None:
@@ -574,6 +592,7 @@ def find_listing(
     else:
         text = page
     wanted = normalise_account_url(account_url)
+    base_url = urljoin(base_url, reader.base_href or "")
     if wanted is not None and not wanted.endswith("/"):  # a bare host would match any link to it
         for link in reader.links:
             if normalise_account_url(urljoin(base_url, link.href)) == wanted:
@@ -584,10 +603,7 @@ def find_listing(
         normalised = unicodedata.normalize("NFKC", text)
         match = pattern.search(normalised)
         if match is not None:
-            line_start = normalised.rfind("\n", 0, match.start()) + 1
-            line_end = normalised.find("\n", match.end())
-            line = normalised[line_start : line_end if line_end != -1 else None]
-            return _Listing("handle", _snippet(line))
+            return _Listing("handle", _snippet_around(normalised, match.start(), match.end()))
     return None
 
 

@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from service.social.probe import (
+    SNIPPET_CHARS,
     IPAddress,
     ProbeLimits,
     ProbeOutcome,
@@ -94,6 +95,20 @@ LISTING_PAGES = [
         "listed_by_link",
         "X（旧Twitter）",
         id="protocol-relative-link",
+    ),
+    pytest.param(
+        '<a href="\n  https://x.com/city_tagajo  \n">公式</a>',
+        ProbeOutcome.passed,
+        "listed_by_link",
+        "公式",
+        id="href-with-spaces-and-newlines",
+    ),
+    pytest.param(
+        '<base href="https://x.com/"><a href="city_tagajo">公式X</a>',
+        ProbeOutcome.passed,
+        "listed_by_link",
+        "公式X",
+        id="relative-link-against-base-href",
     ),
     pytest.param(
         "<p>多賀城市公式Xアカウント：＠ｃｉｔｙ＿ｔａｇａｊｏ をご覧ください。</p>",
@@ -172,6 +187,19 @@ async def test_listing_page_verdicts(
     assert result.status_code == 200
     assert result.final_url == site.url("/sns/")
     assert result.bytes_read == len(html(body).encode())
+
+
+async def test_handle_snippet_is_cut_around_the_handle(site: OfficialSite) -> None:
+    before, after = "お知らせ" * 100, "イベント" * 100
+    site.page("/sns/", html(f"<p>{before} @city_tagajo {after}</p>"))
+
+    result = await probe_listing(site, "/sns/")
+
+    snippet = result.matched_text or ""
+    assert result.reason_code == "listed_by_handle"
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert "知らせ @city_tagajo イベ" in snippet
+    assert len(snippet) <= SNIPPET_CHARS + 2  # and the two ellipses
 
 
 @pytest.mark.parametrize("status", [404, 500, 403])
