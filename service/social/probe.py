@@ -455,6 +455,8 @@ def decode_page(body: bytes, content_type: str) -> str:
         # The declaration must sit near the top (the HTML spec looks at 1024 bytes; be lenient).
         finder.feed(body[:4096].decode("latin-1"))
         codec = _codec(finder.charset)
+        if codec is not None and codec.startswith(("utf-16", "utf-32")):
+            codec = "utf-8"  # a page that could say so in ASCII is not UTF-16 (HTML spec rule)
     if codec is not None:
         return body.decode(codec, errors="replace")
     try:

@@ -132,6 +132,8 @@ class OfficialSite:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # A socket timeout, so a write to a client that stopped reading cannot hang the join on close.
+    timeout = 15
     server: _SiteServer
 
     def do_GET(self) -> None:

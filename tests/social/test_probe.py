@@ -312,6 +312,9 @@ def test_declared_charset_wins_over_the_fallbacks() -> None:
     assert decode_page(text.encode("utf-8"), "text/html") == text
     assert decode_page(text.encode("cp932"), "text/html") == text
     assert decode_page(b"\xef\xbb\xbf" + text.encode("utf-8"), "text/html; charset=cp932") == text
+    assert decode_page(html(text, head='<meta charset="utf-16">').encode(), "") == html(
+        text, head='<meta charset="utf-16">'
+    )
     # An unknown label is ignored rather than trusted.
     assert decode_page(text.encode("utf-8"), "text/html; charset=klingon") == text
 
