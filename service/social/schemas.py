@@ -154,7 +154,7 @@ class AccountOut(BaseModel):
 class FindingOut(BaseModel):
     requirement_id: str
     title: dict[str, str]
-    outcome: str = Field(description="passed / failed / not_applicable / needs_review")
+    outcome: str = Field(description="pass / fail / not_applicable / needs_review")
     severity: str
     reason: dict[str, str]
     remediation: dict[str, str] | None = Field(description="only for a failed rule")

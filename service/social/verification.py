@@ -28,6 +28,7 @@ from service.notifications.outbox import emit_event, queue_email
 from service.reminders.cadence import add_months
 from service.social import messages
 from service.social.models import (
+    DEFAULT_DORMANCY_DAYS,
     DEFAULT_INTERVAL_MONTHS,
     AccountStatus,
     Attestation,
@@ -93,13 +94,19 @@ async def _dormancy_limits(conn: BaseDBAsyncClient) -> dict[str, int]:
     return {str(r.organization_id): r.dormancy_days for r in rows}
 
 
-async def open_due_runs(*, today: date | None = None) -> int:
+def _scope(organization_id: str | None) -> dict[str, str]:
+    return {"organization_id": organization_id} if organization_id else {}
+
+
+async def open_due_runs(*, today: date | None = None, organization_id: str | None = None) -> int:
     """Scheduled runs whose date has come and dormancy runs for accounts gone quiet."""
     today = today or today_jst()
     opened = 0
     async with transaction() as conn:
         due = await SocialAccount.filter(
-            status__in=VERIFIED_STATUSES, next_verification_due__lte=today
+            status__in=VERIFIED_STATUSES,
+            next_verification_due__lte=today,
+            **_scope(organization_id),
         ).using_db(conn)
         for account in due:
             cause = account.next_verification_due.isoformat()
@@ -107,13 +114,14 @@ async def open_due_runs(*, today: date | None = None) -> int:
                 conn, account=account, trigger=RunTrigger.scheduled, cause=cause
             )
         limits = await _dormancy_limits(conn)
-        shortest = min([*limits.values(), 180])
+        shortest = min([*limits.values(), DEFAULT_DORMANCY_DAYS])
         quiet = await SocialAccount.filter(
             Q(last_post_on__isnull=True) | Q(last_post_on__lt=today - timedelta(days=shortest)),
             status=AccountStatus.active,
+            **_scope(organization_id),
         ).using_db(conn)
         for account in quiet:
-            limit = limits.get(str(account.organization_id), 180)
+            limit = limits.get(str(account.organization_id), DEFAULT_DORMANCY_DAYS)
             if account.last_post_on and (today - account.last_post_on).days <= limit:
                 continue
             # One run per silence: a new post followed by a new silence makes the next one.
@@ -124,12 +132,13 @@ async def open_due_runs(*, today: date | None = None) -> int:
     return opened
 
 
-async def runs_to_dispatch(*, limit: int = 10000) -> list[str]:
+async def runs_to_dispatch(*, limit: int = 10000, organization_id: str | None = None) -> list[str]:
     """Pending runs, and running ones whose worker's claim lapsed."""
     now = datetime.now(UTC)
     ids = (
         await VerificationRun.filter(
-            Q(status=RunStatus.pending) | Q(status=RunStatus.running, claimed_until__lt=now)
+            Q(status=RunStatus.pending) | Q(status=RunStatus.running, claimed_until__lt=now),
+            **_scope(organization_id),
         )
         .order_by("created_at")
         .limit(limit)
@@ -363,12 +372,14 @@ async def finish_run(
     return status
 
 
-async def expire_attestations(*, now: datetime | None = None) -> int:
+async def expire_attestations(
+    *, now: datetime | None = None, organization_id: str | None = None
+) -> int:
     """Runs whose owner let the link expire end as failed."""
     now = now or datetime.now(UTC)
-    expired = await Attestation.filter(used_at__isnull=True, expires_at__lt=now).values_list(
-        "run_id", flat=True
-    )
+    expired = await Attestation.filter(
+        used_at__isnull=True, expires_at__lt=now, **_scope(organization_id)
+    ).values_list("run_id", flat=True)
     ended = 0
     for run_id in set(expired):
         async with transaction() as conn:
@@ -388,14 +399,17 @@ async def expire_attestations(*, now: datetime | None = None) -> int:
 
 
 @periodic_hook(SOCIAL_REVERIFICATION)
-async def sweep(*, today: date | None = None) -> dict[str, int]:
-    """The scheduler's hook: open what is due, end expired attestations, send pending runs."""
+async def sweep(*, today: date | None = None, organization_id: str | None = None) -> dict[str, int]:
+    """The scheduler's hook: open what is due, end expired attestations, send pending runs.
+
+    `organization_id` limits it to one organization (tests; the scheduler sweeps them all).
+    """
     from service.jobs import Job, dispatch_now
 
-    opened = await open_due_runs(today=today)
-    expired = await expire_attestations()
+    opened = await open_due_runs(today=today, organization_id=organization_id)
+    expired = await expire_attestations(organization_id=organization_id)
     # Opened runs were sent after their commit; this re-sends what a lost message left behind.
-    pending = await runs_to_dispatch()
+    pending = await runs_to_dispatch(organization_id=organization_id)
     for run_id in pending:
         dispatch_now(Job(VERIFY_ACTOR, (run_id,)))
     log.info(
