@@ -153,7 +153,7 @@ async def list_social_runs(principal: Principal, account_id: UUID) -> list[RunOu
     "/api/social/accounts/{account_id}/runs",
     summary="Re-verify now / 今すぐ再確認する",
     tag=TAG,
-    status=202,
+    status=201,
     roles=WRITERS,
 )
 async def start_social_run(principal: Principal, account_id: UUID) -> RunOut:

@@ -41,7 +41,7 @@ async def run_now(client: httpx.AsyncClient, org: Org, account_id: str) -> dict[
     started = await client.post(
         f"/api/social/accounts/{account_id}/runs", headers=org.h("security")
     )
-    assert started.status_code == 202, started.text
+    assert started.status_code == 201, started.text
     await runtime.wait_idle()
     return await latest_run(client, org, account_id)
 
