@@ -22,7 +22,13 @@ from service.social.models import (
 )
 from service.social.schemas import IncidentStepIn
 from service.social.service import get_account
-from service.social.verification import account_link, notify, open_run, open_task
+from service.social.verification import (
+    account_link,
+    cancel_open_runs,
+    notify,
+    open_run,
+    open_task,
+)
 
 
 async def report_hijack(principal: Principal, account_id: str, description: str) -> Incident:
@@ -57,6 +63,8 @@ async def report_hijack(principal: Principal, account_id: str, description: str)
             .using_db(conn)
             .update(status=AccountStatus.compromised)
         )
+        # A confirmation asked before the hijack proves nothing now.
+        await cancel_open_runs(conn, account_id=str(account.id))
         organization = await Organization.filter(id=account.organization_id).using_db(conn).get()
         email = messages.account_compromised(
             organization_name=organization.name,

@@ -63,6 +63,9 @@ class RunStatus(StrEnum):
     awaiting_attestation = "awaiting_attestation"  # checks done, the owner's link is out
     passed = "passed"
     failed = "failed"
+    # Nothing left to verify: the account was closed or hijacked meanwhile, or a newer owner's
+    # run replaced this one (its link no longer works).
+    cancelled = "cancelled"
 
 
 class TaskStatus(StrEnum):

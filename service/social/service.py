@@ -30,7 +30,7 @@ from service.social.models import (
     TaskStatus,
 )
 from service.social.schemas import AccountCreate, AccountUpdate, OwnerReassignment
-from service.social.verification import next_due, open_run, today_jst
+from service.social.verification import cancel_open_runs, next_due, open_run, today_jst
 from service.vendors.models import Vendor
 
 WRITERS = frozenset({Role.admin, Role.security, Role.procurement})
@@ -211,6 +211,8 @@ async def update_account(
         if changes:
             await SocialAccount.filter(id=account.id).using_db(conn).update(**changes)
         account = await SocialAccount.filter(id=account.id).using_db(conn).get()
+        if owner_changed or changes.get("status") == AccountStatus.closed:
+            await cancel_open_runs(conn, account_id=str(account.id))
         if owner_changed:
             await open_run(
                 conn, account=account, trigger=RunTrigger.owner_change, cause=uuid4().hex
@@ -284,6 +286,7 @@ async def reassign_owners(principal: Principal, body: OwnerReassignment) -> dict
             if owner_target is not None:
                 moved.append(UUID(str(account.id)))
                 account.owner_id = str(owner_target)
+                await cancel_open_runs(conn, account_id=str(account.id))
                 opened += await open_run(
                     conn, account=account, trigger=RunTrigger.owner_change, cause=uuid4().hex
                 )

@@ -89,6 +89,18 @@ async def open_run(
     return True
 
 
+async def cancel_open_runs(conn: BaseDBAsyncClient, *, account_id: str) -> int:
+    """End the account's unfinished runs without a verdict (e.g. the owner they asked changed)."""
+    return (
+        await VerificationRun.filter(
+            account_id=account_id,
+            status__in=(RunStatus.pending, RunStatus.running, RunStatus.awaiting_attestation),
+        )
+        .using_db(conn)
+        .update(status=RunStatus.cancelled, claimed_until=None, finished_at=datetime.now(UTC))
+    )
+
+
 async def _dormancy_limits(conn: BaseDBAsyncClient) -> dict[str, int]:
     rows = await SocialSettings.all().using_db(conn)
     return {str(r.organization_id): r.dormancy_days for r in rows}
@@ -195,6 +207,12 @@ async def verify(run_id: str) -> str:
         return "nothing to do"
     run = await VerificationRun.get(id=run_id)
     account = await SocialAccount.get(id=run.account_id)
+    if account.status not in VERIFIED_STATUSES:
+        # Closed, or hijacked since the run was opened: its recovery opens a run of its own.
+        await VerificationRun.filter(
+            id=run.id, status=RunStatus.running, claimed_until=claim
+        ).update(status=RunStatus.cancelled, claimed_until=None, finished_at=datetime.now(UTC))
+        return f"cancelled: the account is {account.status}"
     checks = await automatic_checks(account, probe_limits())
     async with transaction() as conn:
         await Organization.select_for_update().filter(id=run.organization_id).using_db(conn).get()

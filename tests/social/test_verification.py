@@ -8,9 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 
 from service.accounts.models import User
+from service.jobs import transaction
 from service.notifications.models import Notification
-from service.social.models import Attestation, FollowUpTask, SocialAccount, VerificationRun
-from service.social.verification import sweep
+from service.social.models import (
+    Attestation,
+    FollowUpTask,
+    RunTrigger,
+    SocialAccount,
+    VerificationRun,
+)
+from service.social.verification import open_run, sweep, verify
 from tests.factories import Org
 from tests.receivers import SmtpServer
 from tests.social.runs import attestation_token, latest_run, run_now, site_account
@@ -250,3 +257,44 @@ async def test_a_new_owner_is_asked_to_verify(
     run = await latest_run(client, org, account["id"])
     assert run["trigger"] == "owner_change" and run["status"] == "awaiting_attestation"
     assert attestation_token(smtp, await _email_of(org.user_ids["auditor"]))
+
+
+async def test_a_new_owner_cancels_the_old_owners_pending_confirmation(
+    client: httpx.AsyncClient, org: Org, site: Site, smtp: SmtpServer
+) -> None:
+    account = await site_account(client, org, site)
+    first = await run_now(client, org, account["id"])
+    old_token = attestation_token(smtp, await _email_of(account["owner_id"]))
+    changed = await client.patch(
+        f"/api/social/accounts/{account['id']}",
+        json={"owner_id": org.user_ids["procurement"]},
+        headers=org.h("security"),
+    )
+    assert changed.status_code == 200
+    await runtime.wait_idle()
+    assert (await VerificationRun.get(id=first["id"])).status == "cancelled"
+    refused = await client.post(f"/api/social/attestations/{old_token}", json=ANSWERS)
+    assert refused.status_code == 410
+    latest = await latest_run(client, org, account["id"])
+    assert latest["trigger"] == "owner_change" and latest["status"] == "awaiting_attestation"
+
+
+async def test_a_run_for_an_account_closed_meanwhile_checks_nothing(
+    client: httpx.AsyncClient, org: Org, site: Site
+) -> None:
+    account = await site_account(client, org, site)
+    before = len(site.hits)
+    async with transaction() as conn:
+        stored = await SocialAccount.filter(id=account["id"]).using_db(conn).get()
+        # Closed after the run was opened, before a worker took it.
+        assert await open_run(conn, account=stored, trigger=RunTrigger.manual, cause="closing")
+        await SocialAccount.filter(id=account["id"]).using_db(conn).update(status="closed")
+    await runtime.wait_idle()
+    [run] = await VerificationRun.filter(account_id=account["id"])
+    assert run.status == "cancelled"
+    assert len(site.hits) == before  # no page was fetched
+    assert await verify(str(run.id)) == "nothing to do"
+    await SocialAccount.filter(id=account["id"]).update(
+        next_verification_due=date.today() - timedelta(days=1)
+    )
+    assert (await sweep(organization_id=org.id))["opened"] == 0  # closed: never due
