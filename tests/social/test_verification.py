@@ -6,8 +6,10 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
+import pytest
 
 from service.accounts.models import User
+from service.config import get_settings
 from service.jobs import transaction
 from service.notifications.models import Notification
 from service.social.models import (
@@ -19,7 +21,7 @@ from service.social.models import (
 )
 from service.social.verification import open_run, sweep, verify
 from tests.factories import Org
-from tests.receivers import SmtpServer
+from tests.receivers import SmtpServer, hook_receiver
 from tests.social.runs import attestation_token, latest_run, run_now, site_account
 from tests.social.site import Site
 from workers import runtime
@@ -298,3 +300,24 @@ async def test_a_run_for_an_account_closed_meanwhile_checks_nothing(
         next_verification_due=date.today() - timedelta(days=1)
     )
     assert (await sweep(organization_id=org.id))["opened"] == 0  # closed: never due
+
+
+async def test_a_failed_run_is_sent_to_the_organizations_webhooks(
+    client: httpx.AsyncClient, org: Org, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_allow_private_addresses", True)
+    with hook_receiver() as receiver:
+        hook = await client.post(
+            "/api/webhooks",
+            json={"url": receiver.url, "events": ["social.verification_failed"]},
+            headers=org.h("admin"),
+        )
+        assert hook.status_code == 201, hook.text
+        account = await site_account(client, org, site, listed=False)
+        run = await run_now(client, org, account["id"])
+        assert run["status"] == "failed"
+        [event] = receiver.of_type("social.verification_failed")
+    data = event.json["data"]
+    assert data["account_id"] == account["id"] and data["run_id"] == run["id"]
+    assert data["reasons"] == run["failure_reasons"]
+    assert event.headers["Vetting-Signature"].startswith("t=")
