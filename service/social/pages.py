@@ -8,9 +8,12 @@ cannot post an answer even with a leaked link in an old browser tab.
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -71,6 +74,25 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+class RedactAttestationTokens(logging.Filter):
+    """Access logs must not keep the owner's link secret (it is in the path of both forms)."""
+
+    _token = re.compile(r"(/(?:sns/attest|api/social/attestations)/)sa_[A-Za-z0-9_-]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self._token.sub(r"\1sa_…", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def page_path(path: str) -> str:
+    """Where a page is, as the browser sees it (the public address may have a path prefix)."""
+    return urlsplit(get_settings().public_base_url).path.rstrip("/") + PREFIX + path
+
+
 def public_page_url(organization_id: str) -> str:
     return f"{get_settings().public_base_url.rstrip('/')}{PREFIX}/public/{organization_id}"
 
@@ -112,7 +134,7 @@ async def _form(request: Request, token: str, *, error: str = "", status: int = 
         expires=expires.astimezone(JST).strftime("%Y-%m-%d %H:%M (JST)"),
         questions=attestation.QUESTIONS,
         csrf=opened.attestation.csrf_token,
-        action=f"{PREFIX}/attest/{token}",
+        action=page_path(f"/attest/{token}"),
         error=error,
     )
 
@@ -175,6 +197,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def social_pages() -> ASGIApp:
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactAttestationTokens) for f in access_log.filters):
+        access_log.addFilter(RedactAttestationTokens())
     app = Starlette(
         routes=[
             Route("/attest/{token}", attest_get, methods=["GET"]),

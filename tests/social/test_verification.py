@@ -321,3 +321,32 @@ async def test_a_failed_run_is_sent_to_the_organizations_webhooks(
     assert data["account_id"] == account["id"] and data["run_id"] == run["id"]
     assert data["reasons"] == run["failure_reasons"]
     assert event.headers["Vetting-Signature"].startswith("t=")
+
+
+def test_access_logs_do_not_keep_the_owners_link_secret() -> None:
+    import logging
+
+    from service.social.pages import RedactAttestationTokens
+
+    secret = "sa_" + "x" * 43
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1", "POST", f"/sns/attest/{secret}?a=1", "1.1", 200),
+        None,
+    )
+    api = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        "%s",
+        (f"/api/social/attestations/{secret}",),
+        None,
+    )
+    for entry in (record, api):
+        assert RedactAttestationTokens().filter(entry) is True
+        assert secret not in entry.getMessage() and "sa_…" in entry.getMessage()
