@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.errors import NotFound
-from service.jobs import transaction
 from service.routing import endpoint
 from service.social import attestation, incidents, public, service
 from service.social.models import (
     Attestation,
     FollowUpTask,
     Incident,
-    RunTrigger,
     SocialAccount,
     SocialSettings,
     VerificationRun,
@@ -43,7 +41,7 @@ from service.social.schemas import (
     TaskOut,
     TaskQuery,
 )
-from service.social.verification import open_run, today_jst
+from service.social.verification import today_jst
 
 TAG = "social-media"
 WRITERS = service.WRITERS
@@ -157,15 +155,7 @@ async def list_social_runs(principal: Principal, account_id: UUID) -> list[RunOu
     roles=WRITERS,
 )
 async def start_social_run(principal: Principal, account_id: UUID) -> RunOut:
-    async with transaction() as conn:
-        account = await service.get_account(principal, str(account_id), conn)
-        cause = uuid4().hex
-        await open_run(conn, account=account, trigger=RunTrigger.manual, cause=cause)
-        run = (
-            await VerificationRun.filter(dedupe_key=f"manual:{account.id}:{cause}")
-            .using_db(conn)
-            .get()
-        )
+    run = await service.start_manual_run(principal, str(account_id))
     return RunOut.model_validate(run, from_attributes=True)
 
 

@@ -10,7 +10,7 @@ from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.audit.service import record
-from service.errors import Conflict, NotFound
+from service.errors import Conflict, Forbidden, NotFound
 from service.jobs import transaction
 from service.social import messages
 from service.social.models import (
@@ -21,7 +21,7 @@ from service.social.models import (
     SocialAccount,
 )
 from service.social.schemas import IncidentStepIn
-from service.social.service import get_account
+from service.social.service import can_respond, get_account
 from service.social.verification import (
     account_link,
     cancel_open_runs,
@@ -31,9 +31,15 @@ from service.social.verification import (
 )
 
 
+def _may_respond(principal: Principal, account: SocialAccount) -> None:
+    if not can_respond(principal, account):
+        raise Forbidden("hijack response is for the owner, the deputy, the registry and the CISO")
+
+
 async def report_hijack(principal: Principal, account_id: str, description: str) -> Incident:
     async with transaction() as conn:
         account = await get_account(principal, account_id, conn)
+        _may_respond(principal, account)
         await (
             Organization.select_for_update().filter(id=account.organization_id).using_db(conn).get()
         )
@@ -126,7 +132,8 @@ async def list_incidents(principal: Principal, account_id: str) -> list[Incident
 
 
 async def record_step(principal: Principal, incident_id: str, body: IncidentStepIn) -> Incident:
-    await get_incident(principal, incident_id)
+    found = await get_incident(principal, incident_id)
+    _may_respond(principal, await get_account(principal, str(found.account_id)))
     async with transaction() as conn:
         incident = await Incident.filter(id=incident_id).using_db(conn).get()
         await (

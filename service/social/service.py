@@ -28,6 +28,7 @@ from service.social.models import (
     SocialAccount,
     SocialSettings,
     TaskStatus,
+    VerificationRun,
 )
 from service.social.schemas import AccountCreate, AccountUpdate, OwnerReassignment
 from service.social.verification import cancel_open_runs, next_due, open_run, today_jst
@@ -35,6 +36,9 @@ from service.vendors.models import Vendor
 
 WRITERS = frozenset({Role.admin, Role.security, Role.procurement})
 READERS = WRITERS | {Role.auditor, Role.approver}
+# May report a hijack and record its response: the registry's writers, the CISO, the owner and
+# deputy; auditors only read.
+RESPONDERS = WRITERS | {Role.approver}
 
 
 def can_read_all(principal: Principal) -> bool:
@@ -44,6 +48,11 @@ def can_read_all(principal: Principal) -> bool:
 def can_read(principal: Principal, account: SocialAccount) -> bool:
     mine = principal.user_id in (str(account.owner_id), str(account.deputy_id or ""))
     return can_read_all(principal) or mine
+
+
+def can_respond(principal: Principal, account: SocialAccount) -> bool:
+    mine = principal.user_id in (str(account.owner_id), str(account.deputy_id or ""))
+    return bool(principal.roles & RESPONDERS) or mine
 
 
 async def list_accounts(principal: Principal) -> list[SocialAccount]:
@@ -227,6 +236,29 @@ async def update_account(
             data=_audit_data(body.model_dump(mode="json", exclude_unset=True)),
         )
     return account
+
+
+async def start_manual_run(principal: Principal, account_id: str) -> VerificationRun:
+    """Re-verify now: a run of its own, sent to a worker after commit."""
+    async with transaction() as conn:
+        account = await get_account(principal, account_id, conn)
+        cause = uuid4().hex
+        await open_run(conn, account=account, trigger=RunTrigger.manual, cause=cause)
+        run = (
+            await VerificationRun.filter(dedupe_key=f"manual:{account.id}:{cause}")
+            .using_db(conn)
+            .get()
+        )
+        await record(
+            conn,
+            organization_id=principal.organization_id,
+            actor=principal.actor,
+            action="social_run.requested",
+            object_type="social_account",
+            object_id=str(account.id),
+            data={"run_id": str(run.id)},
+        )
+    return run
 
 
 async def handle_history(account_id: str) -> list[HandleChange]:

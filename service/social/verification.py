@@ -226,6 +226,15 @@ async def verify(run_id: str) -> str:
             return "nothing to do"
         run = await VerificationRun.filter(id=run.id).using_db(conn).get()
         failures = _check_failures(checks)
+        owner = await User.filter(id=account.owner_id).using_db(conn).get()
+        if not owner.active:
+            # A leaver cannot confirm anything; the organization must name a new owner first.
+            failures.append(
+                {
+                    "ja": "責任者がこの団体の現役の利用者ではないため、確認を依頼できません。",
+                    "en": "The owner is no longer an active user, so nobody can confirm.",
+                }
+            )
         if failures:
             await finish_run(conn, run=run, failures=failures)
             return "failed"

@@ -115,3 +115,33 @@ async def test_a_hijack_is_reported_handled_step_by_step_and_recovered(
         f"/api/social/accounts/{account['id']}/incidents", headers=org.h("auditor")
     )
     assert [i["id"] for i in listed.json()] == [incident["id"]]
+
+
+async def test_auditors_read_incidents_but_do_not_respond(
+    client: httpx.AsyncClient, org: Org, site: Site
+) -> None:
+    account = await site_account(client, org, site)
+    refused = await client.post(
+        f"/api/social/accounts/{account['id']}/incidents",
+        json={"description": "監査からの報告"},
+        headers=org.h("auditor"),
+    )
+    assert refused.status_code == 403
+    # The CISO (approver) may report one.
+    reported = await client.post(
+        f"/api/social/accounts/{account['id']}/incidents",
+        json={"description": "CISOが確認"},
+        headers=org.h("approver"),
+    )
+    assert reported.status_code == 201, reported.text
+    step = await client.post(
+        f"/api/social/incidents/{reported.json()['id']}/steps",
+        json={"step": "other"},
+        headers=org.h("auditor"),
+    )
+    assert step.status_code == 403
+    listed = await client.get(
+        f"/api/social/accounts/{account['id']}/incidents", headers=org.h("auditor")
+    )
+    assert len(listed.json()) == 1 and listed.json()[0]["steps"][-1]["step"] == "reported"
+    await runtime.wait_idle()

@@ -350,3 +350,21 @@ def test_access_logs_do_not_keep_the_owners_link_secret() -> None:
     for entry in (record, api):
         assert RedactAttestationTokens().filter(entry) is True
         assert secret not in entry.getMessage() and "sa_…" in entry.getMessage()
+
+
+async def test_a_run_for_a_departed_owner_fails_without_sending_a_link(
+    client: httpx.AsyncClient, org: Org, site: Site, smtp: SmtpServer
+) -> None:
+    from service.audit.models import AuditEvent
+    from tests.social.accounts import new_user
+
+    owner = await new_user(client, org, "退職予定者")
+    account = await site_account(client, org, site, owner_id=owner["id"])
+    await User.filter(id=owner["id"]).update(active=False)
+    run = await run_now(client, org, account["id"])
+    assert run["status"] == "failed"
+    assert "no longer an active user" in run["failure_reasons"][-1]["en"]
+    assert await Attestation.filter(run_id=run["id"]).count() == 0
+    assert smtp.sink.to(owner["email"]) == []
+    requested = await AuditEvent.filter(object_id=account["id"], action="social_run.requested")
+    assert [e.data["run_id"] for e in requested] == [run["id"]]
