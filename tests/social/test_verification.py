@@ -368,3 +368,29 @@ async def test_a_run_for_a_departed_owner_fails_without_sending_a_link(
     assert smtp.sink.to(owner["email"]) == []
     requested = await AuditEvent.filter(object_id=account["id"], action="social_run.requested")
     assert [e.data["run_id"] for e in requested] == [run["id"]]
+
+
+async def test_a_run_whose_worker_died_is_taken_over_after_its_lease(
+    client: httpx.AsyncClient, org: Org, site: Site
+) -> None:
+    account = await site_account(client, org, site)
+    async with transaction() as conn:
+        stored = await SocialAccount.filter(id=account["id"]).using_db(conn).get()
+        await open_run(conn, account=stored, trigger=RunTrigger.manual, cause="lost")
+        # As if a worker had claimed it and died before this commit's job was even sent.
+        await (
+            VerificationRun.filter(account_id=account["id"])
+            .using_db(conn)
+            .update(status="running", claimed_until=datetime.now(UTC) + timedelta(minutes=5))
+        )
+    await runtime.wait_idle()
+    [run] = await VerificationRun.filter(account_id=account["id"])
+    assert run.status == "running" and run.checks == []  # the live claim kept everyone out
+    assert (await sweep(organization_id=org.id))["dispatched"] == 0
+    await VerificationRun.filter(id=run.id).update(
+        claimed_until=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    assert (await sweep(organization_id=org.id))["dispatched"] == 1
+    await runtime.wait_idle()
+    taken_over = await VerificationRun.get(id=run.id)
+    assert taken_over.status == "awaiting_attestation" and len(taken_over.checks) == 2
