@@ -30,6 +30,8 @@ from service.questionnaire import endpoints as _questionnaire  # noqa: F401
 from service.reminders import endpoints as _reminders  # noqa: F401
 from service.reviews import endpoints as _reviews  # noqa: F401
 from service.routing import REGISTRY, build_route, error_response
+from service.social import endpoints as _social  # noqa: F401
+from service.social.pages import social_mount
 from service.vendors import endpoints as _vendors  # noqa: F401
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz, include_in_schema=False),
         *(build_route(spec) for spec in REGISTRY),
         portal_mount(),  # the vendor portal (HTML), /v/...
+        social_mount(),  # owner confirmation and the public list of official accounts, /sns/...
     ]
     return Starlette(
         routes=routes,

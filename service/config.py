@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     # Where the ISMAP cloud service list is fetched from; unset: no refresh.
     ismap_list_url: str | None = None
 
+    # Social-media re-verification: limits of each automatic check (service.social.probe) and
+    # whether it may reach private, loopback or link-local addresses (off: tenants could
+    # otherwise aim the service at its own network; tests on 127.0.0.1 turn it on).
+    social_probe_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    social_probe_max_bytes: int = Field(default=2_000_000, ge=1024)
+    social_probe_max_redirects: int = Field(default=5, ge=0, le=20)
+    social_allow_private_targets: bool = False
+    # How long a worker's claim on a verification run lasts before another may take it over.
+    social_run_lease_seconds: float = Field(default=300, gt=0)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

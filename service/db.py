@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "service.portal.models",
     "service.reminders.models",
     "service.notifications.models",
+    "service.social.models",
 ]
 
 

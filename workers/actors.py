@@ -7,6 +7,7 @@ import dramatiq
 from service.checks import service as checks
 from service.notifications import outbox
 from service.reminders import service as reminders
+from service.social import verification as social
 from workers.broker import QUEUE, broker
 
 
@@ -25,3 +26,10 @@ async def fire_reminder(reminder_id: str) -> None:
 @dramatiq.actor(broker=broker, queue_name=QUEUE, max_retries=3)
 async def deliver_notification(notification_id: str) -> None:
     await outbox.deliver(notification_id)
+
+
+# The probes run with their own time limit; a run whose worker died is claimed again after its
+# lease by the next social re-verification sweep.
+@dramatiq.actor(broker=broker, queue_name=QUEUE, max_retries=3)
+async def verify_social_account(run_id: str) -> None:
+    await social.verify(run_id)

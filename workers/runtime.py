@@ -25,7 +25,12 @@ log = logging.getLogger(__name__)
 _running: set[asyncio.Task[None]] = set()
 ACTORS = {
     actor.actor_name: actor
-    for actor in (actors.evaluate_review, actors.fire_reminder, actors.deliver_notification)
+    for actor in (
+        actors.evaluate_review,
+        actors.fire_reminder,
+        actors.deliver_notification,
+        actors.verify_social_account,
+    )
 }
 _timer: Any = None  # the periodic jobs' scheduler when they run in this process
 # Jobs running at once in this process, like a worker's threads: a sweep that finds 1,000 items

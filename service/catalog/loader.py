@@ -181,7 +181,7 @@ def load_catalog(settings: Settings | None = None) -> Catalog:
 
     question_ids = frozenset(q.id for _, form in forms.values() for q in form.questions)
     requirement_ids = frozenset(
-        r.id for _, profile in profiles.values() for r in profile.requirements
+        r.id for _, profile in profiles.values() for r in profile.all_requirements
     )
     clause_ids = frozenset(cid for _, t in templates.values() for cid in t.clause_ids)
     for name, profile in profiles.values():
@@ -191,7 +191,7 @@ def load_catalog(settings: Settings | None = None) -> Catalog:
             except ExpressionError as exc:
                 raise CatalogError(name, f"approval_chains[{chain.id}]", str(exc)) from None
         seen: set[str] = set()
-        for requirement in profile.requirements:
+        for requirement in profile.all_requirements:
             if requirement.id in seen:
                 raise CatalogError(name, requirement.id, "duplicate requirement id")
             seen.add(requirement.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from service.catalog.expressions import Expression, compile_expression
 from service.catalog.text import Text
@@ -22,6 +22,14 @@ class OnFail(StrEnum):
     clarify = "clarify"  # ask the vendor
 
 
+class Subject(StrEnum):
+    """What a requirement is about: review evaluation reads only engagement ones, the social-media
+    registry only account ones."""
+
+    engagement = "engagement"  # an engagement and its vendor's answers (roots: engagement, answers)
+    account = "account"  # one official social-media account (root: account)
+
+
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     document: str = Field(min_length=1)
@@ -32,6 +40,7 @@ class Requirement(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$")
+    subject: Subject = Subject.engagement
     title: Text
     sources: list[Source] = Field(min_length=1)
     applies_if: str = "true"
@@ -56,6 +65,11 @@ class Requirement(BaseModel):
         return self._check
 
     def compile(self, known_answers: frozenset[str]) -> None:
+        if self.subject == Subject.account:
+            account = frozenset({"account"})
+            self._applies = compile_expression(self.applies_if, roots=account, known_answers=None)
+            self._check = compile_expression(self.check, roots=account, known_answers=None)
+            return
         self._applies = compile_expression(
             self.applies_if, roots=frozenset({"engagement"}), known_answers=frozenset()
         )
@@ -109,6 +123,8 @@ class ProfileFile(BaseModel):
     A child lists only its differences: `overrides` replace fields of base requirements (by id),
     `remove` drops base requirements, `requirements` adds new ones, `approval_chains` replaces the
     base's chains. Pinning the base version keeps (id, version) naming one fixed content.
+    `account_requirements` holds requirements about social-media accounts (subject: account,
+    filled in when omitted); `overrides` and `remove` reach them by id like the others.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -122,6 +138,24 @@ class ProfileFile(BaseModel):
     remove: list[str] = Field(default_factory=list)
     requirements: list[Requirement] = Field(default_factory=list)
     approval_chains: list[ApprovalChain] | None = None
+    account_requirements: list[Requirement] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _account_subject(cls, raw: Any) -> Any:
+        entries = raw.get("account_requirements") if isinstance(raw, dict) else None
+        if not isinstance(entries, list):
+            return raw
+        filled = []
+        for entry in entries:
+            if isinstance(entry, dict):
+                if entry.get("subject", "account") != "account":
+                    raise ValueError(
+                        f"account_requirements: '{entry.get('id')}' must have subject 'account'"
+                    )
+                entry = {**entry, "subject": "account"}
+            filled.append(entry)
+        return {**raw, "account_requirements": filled}
 
 
 class PolicyProfile(BaseModel):
@@ -134,8 +168,13 @@ class PolicyProfile(BaseModel):
     title: Text
     body: str | None = None
     extends: BaseRef | None = None
-    requirements: list[Requirement] = Field(min_length=1)
+    requirements: list[Requirement] = Field(min_length=1)  # subject: engagement only
     approval_chains: list[ApprovalChain] = Field(default_factory=list)
+    account_requirements: list[Requirement] = Field(default_factory=list)  # subject: account
+
+    @property
+    def all_requirements(self) -> list[Requirement]:
+        return [*self.requirements, *self.account_requirements]
 
     def chain_for(self, engagement: dict[str, Any]) -> ApprovalChain:
         for chain in self.approval_chains:
@@ -144,7 +183,23 @@ class PolicyProfile(BaseModel):
         return DEFAULT_CHAIN
 
     def requirement(self, requirement_id: str) -> Requirement | None:
-        return next((r for r in self.requirements if r.id == requirement_id), None)
+        return next((r for r in self.all_requirements if r.id == requirement_id), None)
+
+
+def _split(
+    file: ProfileFile, requirements: list[Requirement], chains: list[ApprovalChain]
+) -> PolicyProfile:
+    """One resolved profile, its requirements sorted by subject (each list keeps its order)."""
+    return PolicyProfile(
+        id=file.id,
+        version=file.version,
+        title=file.title,
+        body=file.body,
+        extends=file.extends,
+        requirements=[r for r in requirements if r.subject == Subject.engagement],
+        account_requirements=[r for r in requirements if r.subject == Subject.account],
+        approval_chains=chains,
+    )
 
 
 def resolve_profile(file: ProfileFile, base: PolicyProfile | None) -> PolicyProfile:
@@ -152,16 +207,11 @@ def resolve_profile(file: ProfileFile, base: PolicyProfile | None) -> PolicyProf
     if file.extends is None:
         if file.overrides or file.remove:
             raise ValueError("overrides and remove need 'extends'")
-        return PolicyProfile(
-            id=file.id,
-            version=file.version,
-            title=file.title,
-            body=file.body,
-            requirements=file.requirements,
-            approval_chains=file.approval_chains or [],
+        return _split(
+            file, [*file.requirements, *file.account_requirements], file.approval_chains or []
         )
     assert base is not None
-    requirements = {r.id: r for r in base.requirements}
+    requirements = {r.id: r for r in base.all_requirements}
     for requirement_id in file.remove:
         if requirements.pop(requirement_id, None) is None:
             raise ValueError(f"remove: '{requirement_id}' is not in {base.id} v{base.version}")
@@ -178,18 +228,9 @@ def resolve_profile(file: ProfileFile, base: PolicyProfile | None) -> PolicyProf
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem["loc"])
             raise ValueError(f"overrides: '{current.id}' {where}: {problem['msg']}") from None
-    for added in file.requirements:
+    for added in [*file.requirements, *file.account_requirements]:
         if added.id in requirements:
             raise ValueError(f"'{added.id}' is already in {base.id}; use overrides")
         requirements[added.id] = added
-    return PolicyProfile(
-        id=file.id,
-        version=file.version,
-        title=file.title,
-        body=file.body,
-        extends=file.extends,
-        requirements=list(requirements.values()),
-        approval_chains=(
-            file.approval_chains if file.approval_chains is not None else base.approval_chains
-        ),
-    )
+    chains = file.approval_chains if file.approval_chains is not None else base.approval_chains
+    return _split(file, list(requirements.values()), chains)

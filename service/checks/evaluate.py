@@ -114,3 +114,58 @@ def evaluate_requirement(
         },
         inputs,
     )
+
+
+def evaluate_account(requirements: Sequence[Requirement], account: dict[str, Any]) -> list[Finding]:
+    """Requirements about one social-media account (subject: account) over its facts."""
+    context = cel.Context(variables={"account": account})
+    return [_evaluate_on_account(r, account, context) for r in requirements]
+
+
+def _evaluate_on_account(
+    requirement: Requirement, account: dict[str, Any], context: Any
+) -> Finding:
+    inputs = {name: account.get(name) for name in sorted(requirement.check_expr.account_refs)}
+    try:
+        applies = requirement.applies_expr.evaluate(context)
+        result = requirement.check_expr.evaluate(context) if applies is True else None
+    except (KeyError, TypeError, RuntimeError, ValueError) as exc:
+        return Finding(
+            requirement.id,
+            Outcome.needs_review,
+            {
+                "ja": f"アカウント情報から自動判定できませんでした（{exc}）。",
+                "en": f"Could not check this from the account record ({exc}).",
+            },
+            inputs,
+        )
+    if applies is not True:
+        return Finding(
+            requirement.id,
+            Outcome.not_applicable,
+            {"ja": "このアカウントには適用されません。", "en": "Does not apply to this account."},
+            {},
+        )
+    if result is True:
+        return Finding(
+            requirement.id,
+            Outcome.passed,
+            {"ja": "登録内容は要件を満たしています。", "en": "The record meets the rule."},
+            inputs,
+        )
+    if result is False:
+        return Finding(
+            requirement.id,
+            Outcome.failed,
+            {"ja": requirement.fail_reason.ja, "en": requirement.fail_reason.en},
+            inputs,
+        )
+    return Finding(
+        requirement.id,
+        Outcome.needs_review,
+        {
+            "ja": "判定式が真偽値を返しませんでした。",
+            "en": f"The check gave {result!r}, not true or false.",
+        },
+        inputs,
+    )

@@ -11,7 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from service.notifications.models import DeliveryStatus
 
 EventType = Literal[
-    "review.opened", "review.status_changed", "reminder.due", "reminder.overdue", "ping"
+    "review.opened",
+    "review.status_changed",
+    "reminder.due",
+    "reminder.overdue",
+    "social.verification_failed",
+    "social.account_compromised",
+    "ping",
 ]
 
 

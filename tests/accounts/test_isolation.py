@@ -40,7 +40,21 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "resend_invitation": {},
     "request_clarification": {"question_ids": ["admin_mfa"], "message": "他団体からの依頼"},
     "update_review_cadence": {"sensitive_interval_months": 1},
+    "update_social_account": {"purpose": "他団体からの変更"},
+    "close_social_task": {"resolution": "他団体からの完了"},
+    "report_social_hijack": {"description": "他団体からの報告"},
+    "record_social_incident_step": {"step": "other", "note": "他団体からの記録"},
+    "update_social_settings": {"public_list_enabled": True},
+    "answer_social_attestation": {
+        "still_responsible": True,
+        "mfa_still_on": True,
+        "credentials_held_by_organization": True,
+        "posts_within_allowed_content": True,
+    },
 }
+# Public by design: an organization's published list of official accounts, which anyone may read
+# once the organization turns it on (tests/social/test_public.py covers who sees what).
+PUBLIC_ROUTES = {"public_social_accounts"}
 # snapshot_id: ISMAP list snapshots are public reference data, shared by every organization
 # (service/ismap/models.py); tests/ismap/test_api.py reads one as another organization.
 HANDLED_SEPARATELY = {"organization_id", "token", "snapshot_id"}
@@ -64,7 +78,11 @@ def path_params(spec: Endpoint) -> list[str]:
 
 
 def routes_with(param: str) -> list[Endpoint]:
-    return [spec for spec in REGISTRY if param in path_params(spec)]
+    return [
+        spec
+        for spec in REGISTRY
+        if param in path_params(spec) and spec.operation_id not in PUBLIC_ROUTES
+    ]
 
 
 def object_routes() -> list[Endpoint]:
@@ -163,6 +181,30 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
     )
     assert webhook.status_code == 201, webhook.text
 
+    # An official account with an open hijack incident (and so a follow-up task). Its URL is one
+    # the probe refuses at once (loopback), so a run started here never leaves the machine.
+    account = await client.post(
+        "/api/social/accounts",
+        json={
+            "platform": "x",
+            "handle": "@b_city",
+            "url": "https://127.0.0.1/@b_city",
+            "platform_account_id": "b-1",
+            "owning_department": "広報課",
+            "owner_id": b.user_ids["legal"],
+        },
+        headers=b.h("security"),
+    )
+    assert account.status_code == 201, account.text
+    incident = await client.post(
+        f"/api/social/accounts/{account.json()['id']}/incidents",
+        json={"description": "B の乗っ取り"},
+        headers=b.h("security"),
+    )
+    assert incident.status_code == 201, incident.text
+    tasks = await client.get("/api/social/tasks", headers=b.h("security"))
+    [task] = tasks.json()
+
     extra = await client.post(
         f"/api/users/{b.user_ids['auditor']}/tokens", json={"name": "b"}, headers=b.h("admin")
     )
@@ -180,6 +222,9 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
         "vendor_id": engagement.json()["vendor_id"],
         "evidence_id": evidence_id,
         "webhook_id": webhook.json()["id"],
+        "account_id": account.json()["id"],
+        "incident_id": incident.json()["id"],
+        "task_id": task["id"],
     }
     return Tenant(
         org=b,
@@ -209,6 +254,10 @@ async def snapshot(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:
         "rounds": await get(f"/api/engagements/{ids['engagement_id']}/reviews"),
         "webhooks": await get("/api/webhooks", "admin"),
         "cadence": await get(f"/api/organizations/{b.id}/review-cadence"),
+        "social_accounts": await get("/api/social/accounts"),
+        "social_incidents": await get(f"/api/social/accounts/{ids['account_id']}/incidents"),
+        "social_tasks": await get("/api/social/tasks"),
+        "social_settings": await get(f"/api/organizations/{b.id}/social-settings"),
     }
     for review_id in (tenant.decided_review_id, tenant.pending_review_id):
         state[review_id] = {

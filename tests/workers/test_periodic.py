@@ -45,20 +45,25 @@ async def test_ismap_refresh_calls_the_installed_importer_with_the_url(
 
 
 async def test_social_media_reverification_hook(caplog: pytest.LogCaptureFixture) -> None:
+    from service.social import verification
+
     caplog.set_level(logging.INFO, logger="workers.periodic")
-    assert await periodic.social_reverification() == "not installed"
-    assert "nothing to do" in caplog.text
-    runs: list[int] = []
-
-    @hooks.periodic_hook(hooks.SOCIAL_REVERIFICATION)
-    async def reverify() -> None:
-        runs.append(1)
-
+    hooks.load_hook_modules()
+    assert hooks.get_hook(hooks.SOCIAL_REVERIFICATION) is verification.sweep
+    hooks.remove_hook(hooks.SOCIAL_REVERIFICATION)
     try:
+        assert await periodic.social_reverification() == "not installed"
+        assert "nothing to do" in caplog.text
+        runs: list[int] = []
+
+        @hooks.periodic_hook(hooks.SOCIAL_REVERIFICATION)
+        async def reverify() -> None:
+            runs.append(1)
+
         assert await periodic.social_reverification() == "done"
+        assert runs == [1]
     finally:
-        hooks.remove_hook(hooks.SOCIAL_REVERIFICATION)
-    assert runs == [1]
+        hooks.periodic_hook(hooks.SOCIAL_REVERIFICATION)(verification.sweep)
 
 
 async def test_the_scheduler_holds_every_periodic_job() -> None:

@@ -1,0 +1,324 @@
+"""What the social-media registry API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.social.models import (
+    AccountStatus,
+    IncidentStatus,
+    LoginIdentifierType,
+    Platform,
+    RunStatus,
+    RunTrigger,
+    TaskStatus,
+)
+
+URL_FIELDS = ("url", "listing_page_url", "mirror_page_url")
+
+
+def _web_address(value: str | None) -> str | None:
+    if value is None or value == "":
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// address")
+    return value
+
+
+class AccountFields(BaseModel):
+    """Fields both create and update accept (update: every one optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: str | None = Field(default=None, max_length=2000)
+    allowed_content_categories: list[str] | None = Field(default=None, max_length=30)
+    allowed_content_text: str | None = Field(default=None, max_length=4000)
+    owning_department: str | None = Field(default=None, min_length=1, max_length=200)
+    deputy_id: UUID | None = None
+    outsourced: bool | None = None
+    operator_vendor_id: UUID | None = None
+    operator_engagement_id: UUID | None = None
+    login_identifier_type: LoginIdentifierType | None = None
+    mfa_enabled: bool | None = None
+    mfa_method: str | None = Field(default=None, max_length=50)
+    credential_custodian: str | None = Field(default=None, max_length=200)
+    recovery_contacts_org_owned: bool | None = None
+    listing_page_url: str | None = Field(default=None, max_length=2000)
+    profile_names_org: bool | None = None
+    a2_use: bool | None = None
+    mirror_page_url: str | None = Field(default=None, max_length=2000)
+    procedure_doc_ref: str | None = Field(default=None, max_length=500)
+    hijack_runbook_ref: str | None = Field(default=None, max_length=500)
+    last_post_on: date | None = None
+    tos_reviewed_on: date | None = None
+
+    @field_validator("listing_page_url", "mirror_page_url")
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        return _web_address(value)
+
+    @field_validator("allowed_content_categories")
+    @classmethod
+    def _categories(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(not 1 <= len(item.strip()) <= 50 for item in value):
+            raise ValueError("each category is 1 to 50 characters")
+        return value
+
+
+class AccountCreate(AccountFields):
+    platform: Platform
+    handle: str = Field(min_length=1, max_length=200)
+    url: str = Field(min_length=1, max_length=2000)
+    platform_account_id: str = Field(min_length=1, max_length=200)
+    owning_department: str = Field(min_length=1, max_length=200)
+    owner_id: UUID
+    status: Literal["active", "dormant", "suspended"] = "active"
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        checked = _web_address(value)
+        assert checked is not None
+        return checked
+
+
+class AccountUpdate(AccountFields):
+    """A handle or URL change keeps the old one in the handle history."""
+
+    handle: str | None = Field(default=None, min_length=1, max_length=200)
+    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    owner_id: UUID | None = None
+    # compromised is set by a hijack report only, and left by its recovery.
+    status: Literal["active", "dormant", "suspended", "closed"] | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return _web_address(value)
+
+
+class HandleChangeOut(BaseModel):
+    old_handle: str
+    new_handle: str
+    old_url: str
+    new_url: str
+    changed_by: str
+    changed_at: datetime
+
+
+class AccountOut(BaseModel):
+    id: UUID
+    platform: Platform
+    handle: str
+    url: str
+    platform_account_id: str
+    purpose: str
+    allowed_content_categories: list[str]
+    allowed_content_text: str
+    owning_department: str
+    owner_id: UUID
+    deputy_id: UUID | None
+    outsourced: bool
+    operator_vendor_id: UUID | None
+    operator_engagement_id: UUID | None
+    login_identifier_type: LoginIdentifierType
+    mfa_enabled: bool
+    mfa_method: str
+    credential_custodian: str
+    recovery_contacts_org_owned: bool
+    listing_page_url: str
+    profile_names_org: bool
+    a2_use: bool
+    mirror_page_url: str
+    procedure_doc_ref: str
+    hijack_runbook_ref: str
+    status: AccountStatus
+    last_post_on: date | None
+    tos_reviewed_on: date | None
+    posts_within_scope_attested: bool
+    last_attested_at: datetime | None
+    next_verification_due: date
+    last_verified_at: datetime | None
+    last_run_status: str
+    created_at: datetime
+    updated_at: datetime
+    handle_history: list[HandleChangeOut] = Field(default_factory=list)
+
+
+class FindingOut(BaseModel):
+    requirement_id: str
+    title: dict[str, str]
+    outcome: str = Field(description="pass / fail / not_applicable / needs_review")
+    severity: str
+    reason: dict[str, str]
+    remediation: dict[str, str] | None = Field(description="only for a failed rule")
+    sources: list[dict[str, str]]
+
+
+class AccountFindingsOut(BaseModel):
+    account_id: UUID
+    handle: str
+    platform: Platform
+    profile_id: str
+    profile_version: int
+    failed: list[str] = Field(description="ids of the rules this account breaks")
+    findings: list[FindingOut]
+
+
+class SettingsOut(BaseModel):
+    reverification_interval_months: int
+    dormancy_days: int
+    attestation_ttl_days: int
+    public_list_enabled: bool
+    public_page_url: str | None = Field(description="set while the public list is on")
+
+
+class SettingsUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    reverification_interval_months: int | None = Field(default=None, ge=1, le=24)
+    dormancy_days: int | None = Field(default=None, ge=7, le=3650)
+    attestation_ttl_days: int | None = Field(default=None, ge=1, le=90)
+    public_list_enabled: bool | None = None
+
+
+class RunOut(BaseModel):
+    id: UUID
+    account_id: UUID
+    trigger: RunTrigger
+    status: RunStatus
+    checks: list[dict[str, Any]]
+    attestation: dict[str, Any]
+    findings: list[dict[str, Any]]
+    failure_reasons: list[dict[str, str]]
+    profile_id: str
+    profile_version: int
+    created_at: datetime
+    checked_at: datetime | None
+    finished_at: datetime | None
+
+
+class TaskOut(BaseModel):
+    id: UUID
+    account_id: UUID
+    kind: str
+    title_ja: str
+    title_en: str
+    reasons: list[dict[str, str]]
+    run_id: str
+    status: TaskStatus
+    created_at: datetime
+    closed_at: datetime | None
+    closed_by: str
+    resolution: str
+
+
+class TaskClose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resolution: str = Field(min_length=1, max_length=2000)
+
+
+class TaskQuery(BaseModel):
+    status: TaskStatus | None = None
+
+
+class IncidentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str = Field(min_length=1, max_length=4000)
+
+
+IncidentStep = Literal[
+    "password_reset",
+    "sessions_revoked",
+    "platform_contacted",
+    "residents_warned",
+    "posts_removed",
+    "recovered",
+    "other",
+]
+
+
+class IncidentStepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    step: IncidentStep
+    note: str = Field(default="", max_length=2000)
+    at: datetime | None = Field(default=None, description="when it was done; default now")
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give a time zone (e.g. +09:00)")
+        return value
+
+
+class IncidentOut(BaseModel):
+    id: UUID
+    account_id: UUID
+    description: str
+    reported_by: str
+    status: IncidentStatus
+    steps: list[dict[str, Any]]
+    reported_at: datetime
+    recovered_at: datetime | None
+
+
+class OwnerMapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    from_user_id: UUID
+    to_user_id: UUID
+
+
+class OwnerReassignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mappings: list[OwnerMapping] = Field(min_length=1, max_length=500)
+    reason: str = Field(default="人事異動", min_length=1, max_length=500)
+
+
+class ReassignmentOut(BaseModel):
+    moved: list[UUID] = Field(description="accounts whose owner changed")
+    deputies_moved: list[UUID] = Field(description="accounts whose deputy changed")
+    runs_opened: int
+
+
+class AttestationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    still_responsible: bool
+    mfa_still_on: bool
+    credentials_held_by_organization: bool
+    posts_within_allowed_content: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class AttestationView(BaseModel):
+    organization_name: str
+    platform: Platform
+    handle: str
+    url: str
+    owner_name: str
+    expires_at: datetime
+    questions: dict[str, dict[str, str]]
+
+
+class AttestationResult(BaseModel):
+    run_id: UUID
+    status: RunStatus
+    failure_reasons: list[dict[str, str]]
+
+
+class PublicAccountOut(BaseModel):
+    platform: Platform
+    handle: str
+    url: str
+    owning_department: str
+    purpose: str
+
+
+class PublicListOut(BaseModel):
+    organization_name: str
+    accounts: list[PublicAccountOut]
