@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from service.public_addresses import is_public_address
+
 SIGNATURE_HEADER = "Vetting-Signature"
 EVENT_ID_HEADER = "Vetting-Event-Id"
 EVENT_TYPE_HEADER = "Vetting-Event-Type"
@@ -54,7 +56,7 @@ async def check_public_address(url: str) -> None:
         raise UnsafeAddress(f"cannot resolve {host}: {exc}") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
+        if not is_public_address(address):
             raise UnsafeAddress(f"{host} resolves to the non-public address {address}")
 
 

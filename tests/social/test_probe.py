@@ -22,8 +22,8 @@ from datetime import UTC
 import httpx
 import pytest
 
+from service.social.listing_page import SNIPPET_CHARS, decode_page, normalise_account_url
 from service.social.probe import (
-    SNIPPET_CHARS,
     IPAddress,
     ProbeLimits,
     ProbeOutcome,
@@ -31,9 +31,7 @@ from service.social.probe import (
     Resolver,
     check_account_url,
     check_listing_page,
-    decode_page,
     is_public_address,
-    normalise_account_url,
 )
 from tests.social.official_site import STREAM_CHUNK_BYTES, OfficialSite, official_site
 
