@@ -117,3 +117,9 @@ def test_confidentiality_2_information_never_passes_the_terms_of_service_route()
     case = CASES[0]
     finding = evaluate(case, case.answers({}), case.facts(confidentiality=2))
     assert finding.outcome == Outcome.failed
+
+
+def test_a_terms_of_service_service_is_never_used_from_the_my_number_segment() -> None:
+    case = CASES[0]
+    finding = evaluate(case, case.answers({}), case.facts(network_segment="my_number"))
+    assert finding.outcome == Outcome.failed
