@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import product
 
+import pytest
+
+from service.checks.evaluate import evaluate_profile
+from service.checks.models import Outcome
 from tests.checks import (
     test_requirements_cloud,
     test_requirements_outsourcing,
@@ -12,7 +17,7 @@ from tests.checks import (
     test_requirements_system,
     test_requirements_tos,
 )
-from tests.checks.requirement_cases import base_profile
+from tests.checks.requirement_cases import ENGAGEMENT_FOR_KIND, base_profile, example_answers
 
 FAMILIES = {
     "outsourcing": test_requirements_outsourcing.CASES,
@@ -56,3 +61,24 @@ def test_every_requirement_cites_a_seed_policy_or_the_guideline() -> None:
         assert documents & (SEEDS | {"GL"}), requirement.id
         for source in requirement.sources:
             assert source.section.strip(), requirement.id
+
+
+@pytest.mark.parametrize("kind", ["outsourcing", "cloud", "tos_cloud"])
+def test_complete_answers_never_leave_a_check_without_input(kind: str) -> None:
+    # Each check reads only questions of its kind's form: the example answers, complete for that
+    # form, get a pass or a fail on every engagement of the kind, never needs_review.
+    answers = example_answers(kind)
+    for segment, my_number, personal_data, confidentiality, availability in product(
+        ("my_number", "lgwan", "internet"), (False, True), (False, True), (1, 2, 3), (1, 2)
+    ):
+        facts = {
+            **ENGAGEMENT_FOR_KIND[kind],
+            "network_segment": segment,
+            "my_number": my_number,
+            "personal_data": personal_data or my_number,
+            "confidentiality": confidentiality,
+            "availability": availability,
+        }
+        findings = evaluate_profile(base_profile().requirements, facts, answers)
+        unchecked = [f.requirement_id for f in findings if f.outcome == Outcome.needs_review]
+        assert unchecked == [], (facts, unchecked)
