@@ -21,6 +21,16 @@ from service.errors import CatalogError
 FOLDERS = ("forms", "policies", "contract_templates")
 FORM = "forms/cloud-service.yaml"
 POLICY = "policies/base.yaml"
+CLOUD_ENGAGEMENT = {
+    "kind": "cloud",
+    "supplier_type": "contractor",
+    "confidentiality": 3,
+    "integrity": 2,
+    "availability": 2,
+    "personal_data": True,
+    "subcontracting": True,
+    "term_months": 36,
+}
 TEMPLATE = "contract_templates/cloud-security-terms.yaml"
 VETTING = Path(sys.executable).parent / "vetting"
 
@@ -68,7 +78,20 @@ def test_shipped_template_has_at_least_8_clauses_covering_every_mandated_clause(
     assert len(template.clauses) >= 8
     profile = shipped.latest_profile("base")
     assert profile is not None
-    mandated = {cid for r in profile.requirements for cid in r.clauses}
+    # Every clause a requirement mandates for some cloud engagement is carried by the cloud terms
+    # or their annexes (outsourcing-only requirements may mandate outsourcing-only clauses).
+    cloud_engagements = [
+        {**CLOUD_ENGAGEMENT, "network_segment": segment, "my_number": my_number}
+        for segment in ("my_number", "lgwan", "internet")
+        for my_number in (False, True)
+    ]
+    mandated = {
+        cid
+        for r in profile.requirements
+        if any(r.applies_expr.evaluate({"engagement": e}) is True for e in cloud_engagements)
+        for cid in r.clauses
+    }
+    assert "CK01" in mandated
     annexes = [shipped.latest_annex(annex_id) for annex_id in template.annexes]
     assert mandated <= template.clause_ids.union(*(a.clause_ids for a in annexes))
 
@@ -202,7 +225,7 @@ def test_unknown_clause_id_in_a_requirement_is_refused(copy: CatalogCopy) -> Non
 
 def test_duplicate_requirement_id_is_refused(copy: CatalogCopy) -> None:
     def change(data: dict[str, Any]) -> None:
-        data["requirements"][1]["id"] = data["requirements"][0]["id"]
+        data["requirements"][0]["id"] = data["requirements"][1]["id"]
 
     copy.edit(POLICY, change)
     assert_names(copy.refused(), POLICY, "OUT-SEL-02", "duplicate requirement id")
@@ -477,7 +500,7 @@ def test_unknown_key_is_refused(copy: CatalogCopy) -> None:
 def test_two_files_with_the_same_id_and_version_are_refused(copy: CatalogCopy) -> None:
     shutil.copy(copy.root / POLICY, copy.root / "policies" / "base-copy.yaml")
     error = copy.refused()
-    assert_names(error, "policies/base.yaml", "profile base v1", "also defined in")
+    assert_names(error, "policies/base.yaml", "profile base v2", "also defined in")
     assert "policies/base-copy.yaml" in str(error)
 
 

@@ -221,7 +221,7 @@ def test_availability_level_follows_the_engagement(
 ) -> None:
     answers = {**good_answers(), "availability_pct": pct}
     finding = evaluate_requirement(
-        req(profile, "CLD2-SEL-09"), engagement(availability=availability), answers
+        req(profile, "CLD2-SEL-09-SLA"), engagement(availability=availability), answers
     )
     assert finding.outcome == outcome
 

@@ -149,7 +149,14 @@ async def test_regenerate_keeps_every_version_and_the_diff_names_what_changed(
     variants = {c["id"]: c["variant"] for c in first["clauses"]}
     assert variants["K08"] == "named" and variants["CK05"] == "ismap"
     k10 = next(c for c in first["clauses"] if c["id"] == "K10")
-    assert k10["mandated_by"] == ["OUT-INC-01", "PII-02"]
+    # Base v2: periodic reports, first and full incident reports, the CSIRT and breach reports.
+    assert k10["mandated_by"] == [
+        "OUT-MON-01-REPORT",
+        "OUT-INC-01",
+        "OUT-INC-01-DETAIL",
+        "CLD2-SEL-05-CSIRT",
+        "PII-02",
+    ]
     assert first["mandated_not_carried"] == {}
 
     # Nothing changed: the same bytes again, as a new version.
