@@ -145,12 +145,15 @@ async def test_the_dormancy_limit_is_the_organizations(client: httpx.AsyncClient
 
 
 async def test_reviews_ignore_account_rules_and_accounts_ignore_engagement_rules() -> None:
-    for profile in current_catalog().profiles.values():
+    catalog = current_catalog()
+    for profile in catalog.profiles.values():
         assert all(r.subject == "engagement" for r in profile.requirements)
-        assert {r.id for r in profile.account_requirements} == {
-            f"SNS-{n:02d}" for n in range(1, 13)
-        }
         assert all(r.subject == "account" for r in profile.account_requirements)
+        latest = catalog.latest_profile(profile.id)
+        assert latest is not None
+        # The SNS rules arrived with base v2; version 1 of each profile stays as it was.
+        expected = {f"SNS-{n:02d}" for n in range(1, 13)} if profile is latest else set()
+        assert {r.id for r in profile.account_requirements} == expected, profile.id
 
 
 def _catalog_with(tmp_path: Path, requirement: dict[str, Any]) -> None:
