@@ -140,7 +140,12 @@ def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         # A rule over the whole body (e.g. tos_cloud only with 機密性1) names no field: say it.
-        rules = [e["msg"].removeprefix("Value error, ") for e in exc.errors() if not e["loc"]]
+        # So does a rule that names its field (error type 'rule_…', e.g. My Number on tos_cloud).
+        rules = [
+            e["msg"].removeprefix("Value error, ")
+            for e in exc.errors()
+            if not e["loc"] or str(e["type"]).startswith("rule_")
+        ]
         raise ValidationFailed(
             "; ".join(rules) or "the body does not fit the schema", fields=_field_errors(exc)
         ) from None

@@ -181,6 +181,30 @@ async def test_invalid_engagement_is_422_naming_the_fields(
     assert response.status_code == 201, response.text
 
 
+async def test_my_number_on_the_terms_of_service_route_is_422_naming_my_number(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    """Refused at intake, not after approval: the body names the field and the route to take."""
+    vendor = await new_vendor(client, org)
+    before = await written(client, org, "/api/engagements")
+    body = engagement_body(
+        vendor["id"], kind="tos_cloud", confidentiality=1, personal_data=True, my_number=True
+    )
+    response = await client.post("/api/engagements", json=body, headers=org.h("procurement"))
+    error = assert_error(response, 422, "validation_failed")
+    assert list(error["fields"]) == ["my_number"]
+    reason = error["fields"]["my_number"]
+    assert reason == error["detail"]
+    assert reason.startswith("特定個人情報（マイナンバー）は約款型クラウドサービス")
+    assert "kind 'cloud'" in reason and "My Number data cannot go into" in reason
+    assert reason.index("特定個人情報") < reason.index("My Number")  # Japanese first
+    assert await written(client, org, "/api/engagements") == before
+    # The contract route takes it.
+    routed = {**body, "kind": "cloud", "confidentiality": 2}
+    response = await client.post("/api/engagements", json=routed, headers=org.h("procurement"))
+    assert response.status_code == 201, response.text
+
+
 # --- body size limit -----------------------------------------------------------------------
 
 

@@ -90,12 +90,20 @@ def test_walkthrough_runs_as_written(server: tuple[str, str], tmp_path: Path) ->
     assert re.search(r"^\d{4}-\d{2}-\d{2}$", out, flags=re.M)  # next review due
     assert "contract.generated" in out
     assert "cloud-security-terms\tK08\tnamed\t再委託の制限" in out  # the vendor named them
+    # The work sites and the responsibility matrix come from the example answers (form version 2).
+    assert "cloud-security-terms\tK02\tdomestic_sites\t責任体制及び作業場所" in out
+    assert "cloud-security-terms\tCK08\tidentified\t責任分界" in out
     assert '{"name":"terms.cure_days","old":"30","new":"14"}' in out  # the diff of versions
     assert '"ok": true' in out
     contract = tmp_path / "contract.docx"
     assert zipfile.is_zipfile(contract)
     with zipfile.ZipFile(contract) as docx:
-        assert "株式会社さくらクラウド" in docx.read("word/document.xml").decode()
+        document = docx.read("word/document.xml").decode()
+    assert "株式会社さくらクラウド" in document
+    assert "（所在地：東京都江東区青海二丁目4番32号）" in document
+    assert (
+        "責任分界表（みなとクラウド 責任分界表 MCS-RM-001 第2版（2026年4月1日改定））" in document
+    )
 
 
 def test_second_start_prints_no_new_token(server: tuple[str, str]) -> None:

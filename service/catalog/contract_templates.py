@@ -82,7 +82,7 @@ TEXT_VARIABLES = frozenset(
     }
 )
 # Lists: used only as a paragraph's `items_from`, one 号 per entry.
-LIST_VARIABLES = frozenset({"vendor.subcontractors", "vendor.work_locations"})
+LIST_VARIABLES = frozenset({"vendor.subcontractors", "vendor.work_locations", "vendor.work_sites"})
 KNOWN_VARIABLES = TEXT_VARIABLES | LIST_VARIABLES
 
 

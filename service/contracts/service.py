@@ -26,6 +26,7 @@ from service.contracts.values import (
     subcontractor_lines,
     without_surrogates,
     work_location_lines,
+    work_site_lines,
 )
 from service.engagements.models import Engagement
 from service.engagements.service import engagement_facts
@@ -94,6 +95,7 @@ def build_contract(
         answers=without_surrogates(dict(facts.answers)),
         subcontractors=without_surrogates(list(facts.subcontractors)),
         work_locations=without_surrogates(list(facts.work_locations)),
+        work_sites=without_surrogates(list(facts.work_sites)),
         responsibility_matrix=without_surrogates(facts.responsibility_matrix),
     )
     context = {
@@ -162,6 +164,7 @@ async def generate_contract(
         work_locations=work_location_lines(
             answers.get("work_locations"), _choice_labels(form, "work_locations")
         ),
+        work_sites=work_site_lines(answers.get("work_sites")),
         responsibility_matrix=responsibility_matrix,
     )
     verdicts = await Verdict.filter(review_id=review.id)

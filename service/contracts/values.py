@@ -30,6 +30,7 @@ VALUE_SOURCES = {
     "vendor.security_lead": "the vendor's answer 'security_contact' (Q-C01)",
     "vendor.engagement_lead": "the vendor's answer 'engagement_lead' (Q-C01)",
     "vendor.work_locations": "the vendor's answer 'work_locations' (Q-C02)",
+    "vendor.work_sites": "the vendor's answer 'work_sites' (Q-C02: each site's name and address)",
     "vendor.rto_hours": "the vendor's answer 'rto_hours' (Q-G02)",
     "vendor.rpo_hours": "the vendor's answer 'rpo_hours' (Q-G02)",
     "vendor.ismap_registration": "the vendor's answer 'ismap_registration' (Q-B04)",
@@ -91,6 +92,8 @@ class ContractFacts:
     subcontractors: list[str] = field(default_factory=list)
     # The places of work as the contract names them (work_location_lines).
     work_locations: list[str] = field(default_factory=list)
+    # The work sites the vendor declared, one line each (work_site_lines).
+    work_sites: list[str] = field(default_factory=list)
     # The responsibility matrix (責任分界表) document id and version legal gave; '' = not given.
     responsibility_matrix: str = ""
 
@@ -167,8 +170,32 @@ def work_location_lines(chosen: Any, form_labels: Mapping[str, str] | None = Non
     return lines
 
 
+def work_site_lines(rows: Any) -> list[str]:
+    """One line per work site row of the answer 'work_sites': 名称（所在地：…）　行う作業; a row
+    without a name or an address is left out (none left: the value is missing)."""
+    if not isinstance(rows, list):
+        return []
+    lines = []
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        name = str(row.get("name") or "").strip()
+        address = str(row.get("address") or "").strip()
+        if not name or not address:
+            continue
+        activity = str(row.get("activity") or "").strip()
+        line = f"{name}（所在地：{address}）"
+        line = f"{line}　{activity}" if activity else line
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
 def responsibility_matrix(facts: ContractFacts) -> str:
-    """Legal's input first, else the vendor's answer; '' when neither names the document."""
+    """Legal's input first, else the vendor's answer; '' when neither names the document.
+
+    Legal's value (given when generating, or carried from the previous contract version) always
+    wins over the vendor's answer 'responsibility_matrix' (cloud-service form, version 2)."""
     return facts.responsibility_matrix.strip() or (
         _text_answer(facts.answers, "responsibility_matrix") or ""
     )
@@ -221,6 +248,7 @@ def contract_values(facts: ContractFacts) -> dict[str, Value]:
         "vendor.security_lead": _text_answer(answers, "security_contact"),
         "vendor.engagement_lead": _text_answer(answers, "engagement_lead"),
         "vendor.work_locations": list(facts.work_locations) or None,
+        "vendor.work_sites": list(facts.work_sites) or None,
         "vendor.rto_hours": _hours_answer(answers, "rto_hours"),
         "vendor.rpo_hours": _hours_answer(answers, "rpo_hours"),
         "vendor.ismap_registration": _text_answer(answers, "ismap_registration"),

@@ -6,9 +6,19 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from service.engagements.models import EngagementKind, NetworkSegment, SupplierType
+
+TOS_MY_NUMBER = (
+    "特定個人情報（マイナンバー）は約款型クラウドサービス（kind 'tos_cloud'）では取り扱えません。"
+    "番号法が求める委託先の監督（再委託の各段階の許諾、実地の調査等）を利用規約では確保できない"
+    "ため、契約によるクラウドサービス（kind 'cloud'）として登録してください。 / "
+    "My Number data cannot go into a terms-of-service cloud (kind 'tos_cloud'): the supervision "
+    "the My Number Act requires (consent to every subcontracting tier, on-site inspection) cannot "
+    "be had on terms of service. Register it as a contracted cloud service (kind 'cloud')."
+)
 
 
 class EngagementCreate(BaseModel):
@@ -37,6 +47,15 @@ class EngagementCreate(BaseModel):
     subcontracting: bool
     start_date: date
     term_months: int = Field(ge=1, le=120)
+
+    @field_validator("my_number")
+    @classmethod
+    def _no_my_number_on_terms_of_service(cls, my_number: bool, info: ValidationInfo) -> bool:
+        # Refused here, before anything is written, rather than when the contract is generated
+        # after approval (tos-cloud-terms' refuse_if says the same to a review already decided).
+        if my_number and info.data.get("kind") == EngagementKind.tos_cloud:
+            raise PydanticCustomError("rule_tos_cloud_my_number", TOS_MY_NUMBER)
+        return my_number
 
     @model_validator(mode="after")
     def _consistent(self) -> EngagementCreate:

@@ -13,7 +13,7 @@ from tests.factories import good_answers
 
 @pytest.fixture(scope="module")
 def form() -> Form:
-    return load_catalog().form("cloud-service", 1)
+    return load_catalog().form("cloud-service", 2)
 
 
 def q(form: Form, question_id: str) -> Question:

@@ -50,11 +50,42 @@ def shipped() -> Catalog:
 
 
 def test_one_shipped_form_per_engagement_kind(shipped: Catalog) -> None:
-    assert sorted(shipped.forms) == [("cloud-service", 1), ("outsourcing", 1), ("tos-cloud", 1)]
-    assert shipped.latest_form_for_kind("cloud") is shipped.form("cloud-service", 1)
-    assert shipped.latest_form_for_kind("outsourcing") is shipped.form("outsourcing", 1)
+    # Published versions stay loadable for the answers given to them; new engagements get the
+    # latest one.
+    assert sorted(shipped.forms) == [
+        ("cloud-service", 1),
+        ("cloud-service", 2),
+        ("outsourcing", 1),
+        ("outsourcing", 2),
+        ("tos-cloud", 1),
+    ]
+    assert shipped.latest_form_for_kind("cloud") is shipped.form("cloud-service", 2)
+    assert shipped.latest_form_for_kind("outsourcing") is shipped.form("outsourcing", 2)
     assert shipped.latest_form_for_kind("tos_cloud") is shipped.form("tos-cloud", 1)
     assert len(shipped.form("cloud-service", 1).questions) >= 60
+
+
+@pytest.mark.parametrize(
+    ("form_id", "added"),
+    [
+        (
+            "cloud-service",
+            ["work_sites", "responsibility_matrix", "responsibility_matrix_document"],
+        ),
+        ("outsourcing", ["work_sites", "rto_hours", "rpo_hours"]),
+    ],
+)
+def test_version_2_only_adds_questions_to_version_1(
+    shipped: Catalog, form_id: str, added: list[str]
+) -> None:
+    """Policies and stored answers name questions by id: a new version renames or drops none."""
+    old = [q.id for q in shipped.form(form_id, 1).questions]
+    new = [q.id for q in shipped.form(form_id, 2).questions]
+    assert [i for i in new if i in old] == old
+    assert sorted(set(new) - set(old)) == sorted(added)
+    by_id = {q.id: q for q in shipped.form(form_id, 2).questions}
+    for question in shipped.form(form_id, 1).questions:
+        assert question == by_id[question.id]
 
 
 def test_shipped_base_profile_cites_a_source_for_every_requirement(shipped: Catalog) -> None:
@@ -265,7 +296,7 @@ def test_condition_on_an_earlier_question_is_accepted(copy: CatalogCopy) -> None
         question(data, "admin_mfa")["visible_if"] = "answers.encryption_in_transit != 'older'"
 
     copy.edit(FORM, change)
-    form = load_catalog(copy.settings()).form("cloud-service", 1)
+    form = load_catalog(copy.settings()).form("cloud-service", 2)
     admin_mfa = next(q for q in form.questions if q.id == "admin_mfa")
     assert admin_mfa.is_visible({"encryption_in_transit": "tls12"})
     assert not admin_mfa.is_visible({"encryption_in_transit": "older"})

@@ -16,7 +16,12 @@ from service.catalog.loader import Catalog, load_catalog
 from service.contracts.assemble import AssembledContract, Selection
 from service.contracts.render import render_contract
 from service.contracts.service import build_contract
-from service.contracts.values import ContractFacts, subcontractor_lines, work_location_lines
+from service.contracts.values import (
+    ContractFacts,
+    subcontractor_lines,
+    work_location_lines,
+    work_site_lines,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 SETTINGS: dict[str, Any] = {
@@ -80,7 +85,10 @@ def engagement_of(facts: ContractFacts, **overrides: Any) -> dict[str, Any]:
 def with_answers(facts: ContractFacts, answers: dict[str, Any]) -> ContractFacts:
     lines = subcontractor_lines(answers.get("subcontractors"), COUNTRIES)
     places = work_location_lines(answers.get("work_locations"))
-    return replace(facts, answers=answers, subcontractors=lines, work_locations=places)
+    sites = work_site_lines(answers.get("work_sites"))
+    return replace(
+        facts, answers=answers, subcontractors=lines, work_locations=places, work_sites=sites
+    )
 
 
 # A cloud engagement whose vendor gave the example answers.

@@ -29,6 +29,7 @@ from tests.factories import (
     approve_through_the_chain,
     auth,
     evaluated_review,
+    good_answers,
     new_org,
 )
 
@@ -311,7 +312,7 @@ async def test_a_new_template_version_shows_as_clause_changes(
     before = await generate(client, org, review["id"])
 
     def change(data: dict[str, Any]) -> None:
-        data["version"] = 4
+        data["version"] += 1
         k07 = next(c for c in data["clauses"] if c["id"] == "K07")
         k07["version"] = 2
         k07["paragraphs"].append(
@@ -322,7 +323,7 @@ async def test_a_new_template_version_shows_as_clause_changes(
     edit_yaml(catalog_copy / "contract_templates" / "cloud-security-terms.yaml", change)
     install_copy(catalog_copy)
     after = await generate(client, org, review["id"])
-    assert after["template_version"] == 4
+    assert after["template_version"] == before["template_version"] + 1
 
     diff = await client.get(
         f"/api/contracts/{after['id']}/diff/{before['id']}", headers=org.h("legal")
@@ -333,7 +334,11 @@ async def test_a_new_template_version_shows_as_clause_changes(
     ]
     assert [c["id"] for c in changes["clauses_removed"]] == ["GN02"]
     assert changes["parts_changed"] == [
-        {"id": "cloud-security-terms", "from_version": 3, "to_version": 4}
+        {
+            "id": "cloud-security-terms",
+            "from_version": before["template_version"],
+            "to_version": after["template_version"],
+        }
     ]
     text = paragraphs((await download(client, org, after["id"])).content)
     assert "乙は、秘密の漏えいを防ぐための措置を記録しなければならない。" in text
@@ -363,12 +368,13 @@ async def test_outsourcing_with_my_number_over_http(client: httpx.AsyncClient, o
         kind="outsourcing",
         service_name="住民税賦課業務の電算処理",
         confidentiality=3,
+        availability=2,
         personal_data=True,
         my_number=True,
         network_segment="my_number",
         subcontracting=True,
     )
-    assert review["form_id"] == "outsourcing"
+    assert (review["form_id"], review["form_version"]) == ("outsourcing", 2)
     await approve_through_the_chain(client, org, review["id"])
 
     contract = await generate(client, org, review["id"])
@@ -380,7 +386,9 @@ async def test_outsourcing_with_my_number_over_http(client: httpx.AsyncClient, o
     ]
     clauses = {c["id"]: c for c in contract["clauses"]}
     assert clauses["K08"]["variant"] == "named"
-    assert clauses["K02"]["variant"] == "remote_declared"  # the vendor declared remote access
+    # The vendor declared remote access and named its work sites (outsourcing form version 2).
+    assert clauses["K02"]["variant"] == "remote_declared_sites"
+    assert clauses["K03"]["variant"] == "declared"  # 可用性2: the contractor's RTO/RPO are bound
     assert contract["values"]["terms.incident_first_report_hours"] == "1"
     # CK04 (deletion certificate) is worded by K09 here: K09 carries the mandate …
     assert clauses["K09"]["carries"] == ["CK04"]
@@ -395,6 +403,10 @@ async def test_outsourcing_with_my_number_over_http(client: httpx.AsyncClient, o
     assert "本業務に係る乙の責任者は自治体サービス部 課長 井上 真理とし" in text
     assert "(1)\u3000甲の庁舎その他甲が指定する施設" in text
     assert "(2)\u3000乙又は再委託先の事業所" in text
+    assert (
+        "株式会社ひかり情報システム 本社（所在地：熊本県熊本市中央区水前寺一丁目5番10号）" in text
+    )
+    assert "発生した時から8時間以内に第1項の情報システムを復旧させなければならない" in text
     assert "特定個人情報の取扱いに関する特記事項" in text
     assert "個人情報取扱特記事項" in text
     assert "verify" not in text and "要確認" not in text
@@ -404,7 +416,8 @@ async def test_outsourcing_with_my_number_over_http(client: httpx.AsyncClient, o
 async def test_legal_names_the_responsibility_matrix_and_later_versions_keep_it(
     client: httpx.AsyncClient, org: Org
 ) -> None:
-    review = await approved_review(client, org)
+    answers = {k: v for k, v in good_answers().items() if k != "responsibility_matrix"}
+    review = await approved_review(client, org, answers=answers)
     first = await generate(client, org, review["id"])
     ck08 = next(c for c in first["clauses"] if c["id"] == "CK08")
     assert ck08["variant"] == "to_be_approved"
@@ -444,8 +457,8 @@ async def test_legal_names_the_responsibility_matrix_and_later_versions_keep_it(
             "part": "cloud-security-terms",
             "id": "CK08",
             "title": "責任分界",
-            "from_version": 2,
-            "to_version": 2,
+            "from_version": 3,
+            "to_version": 3,
             "from_variant": "to_be_approved",
             "to_variant": "identified",
         }
@@ -488,16 +501,22 @@ async def test_tos_cloud_with_personal_data_over_http_carries_the_annex(
     assert "個人情報の取扱いに関する確認事項" in text
 
 
-async def test_tos_cloud_with_my_number_is_refused_and_nothing_is_stored(
+async def test_the_providers_matrix_is_printed_and_legals_wins_when_given(
     client: httpx.AsyncClient, org: Org
 ) -> None:
-    review = await approved_review(
-        client, org, answers=tos_answers(personal_data_entered=True), personal_data=True,
-        my_number=True, **TOS_ENGAGEMENT,
-    )  # fmt: skip
-    refused = await client.post(f"/api/reviews/{review['id']}/contracts", headers=org.h("legal"))
-    assert refused.status_code == 409, refused.text
-    assert "約款型クラウドサービスでは取り扱えません" in refused.json()["detail"]
-    assert "My Number data cannot go into a terms-of-service service" in refused.json()["detail"]
-    listing = await client.get(f"/api/reviews/{review['id']}/contracts", headers=org.h("legal"))
-    assert listing.json() == []
+    review = await approved_review(client, org)  # the example answers name the matrix
+    first = await generate(client, org, review["id"])
+    matrix = good_answers()["responsibility_matrix"]
+    assert first["values"]["contract.responsibility_matrix"] == matrix
+    assert next(c for c in first["clauses"] if c["id"] == "CK08")["variant"] == "identified"
+    assert f"甲乙が確認した責任分界表（{matrix}）による。" in paragraphs(
+        (await download(client, org, first["id"])).content
+    )
+    path = f"/api/reviews/{review['id']}/contracts"
+    named = await client.post(
+        path, params={"responsibility_matrix": "人吉市 RM-2027-01"}, headers=org.h("legal")
+    )
+    assert named.status_code == 201, named.text
+    assert named.json()["values"]["contract.responsibility_matrix"] == "人吉市 RM-2027-01"
+    text = paragraphs((await download(client, org, named.json()["id"])).content)
+    assert "責任分界表（人吉市 RM-2027-01）による。" in text and matrix not in text

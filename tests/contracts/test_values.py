@@ -87,6 +87,7 @@ def test_unknown_values_are_none_and_every_one_has_a_source_to_name() -> None:
         "vendor.security_lead",
         "vendor.subcontractors",
         "vendor.work_locations",
+        "vendor.work_sites",
     ]
     assert set(missing) <= set(VALUE_SOURCES)
     # Nothing else is blank: the terms fall back to the product defaults.

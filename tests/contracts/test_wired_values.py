@@ -1,7 +1,8 @@
-"""The §2 variables that come from the vendor's answers and legal's input (K02 leads and places of
-work, K03/CK13 RTO/RPO, CK08 responsibility matrix): present → printed in the reopened .docx;
-missing → a 409 naming the variable and the clause. Also the terms-of-service personal-data
-annex, the My Number refusal, legal-review notes and mandated items a contract does not carry."""
+"""The §2 variables that come from the vendor's answers and legal's input (K02 leads, places of
+work and work sites, K03/CK13 RTO/RPO, CK08 responsibility matrix): present → printed in the
+reopened .docx; missing → a 409 naming the variable and the clause, or the earlier wording where
+a form version did not ask. Also the terms-of-service personal-data annex, the My Number refusal,
+legal-review notes and mandated items a contract does not carry."""
 
 from __future__ import annotations
 
@@ -91,17 +92,87 @@ def test_outsourcing_k02_prints_both_leads_and_every_place_of_work() -> None:
     ]
 
 
-def test_outsourcing_k02_follows_the_remote_access_answer() -> None:
-    declared = build(OUTSOURCING_FACTS, engagement=engagement_of(OUTSOURCING_FACTS))
-    assert next(c.variant for c in declared.clauses if c.id == "K02") == "remote_declared"
+@pytest.mark.parametrize("with_sites", [True, False])
+def test_outsourcing_k02_follows_the_remote_access_answer(with_sites: bool) -> None:
+    base = OUTSOURCING_FACTS if with_sites else without(OUTSOURCING_FACTS, "work_sites")
+    suffix = "_sites" if with_sites else ""
+    declared = build(base, engagement=engagement_of(base))
+    assert next(c.variant for c in declared.clauses if c.id == "K02") == "remote_declared" + suffix
     assert any("申告した遠隔地からの接続" in line for line in article(declared, "K02"))
 
-    facts = outsourcing_facts(remote_access=False)
+    facts = with_answers(base, {**base.answers, "remote_access": False})
     on_site = build(facts, engagement=engagement_of(facts))
-    assert next(c.variant for c in on_site.clauses if c.id == "K02") == "on_site"
+    assert next(c.variant for c in on_site.clauses if c.id == "K02") == "on_site" + suffix
     lines = article(on_site, "K02")
-    assert any(line.startswith("4\u3000乙は、甲の情報システムに遠隔地から接続") for line in lines)
+    number = "5" if with_sites else "4"
+    assert any(
+        line.startswith(f"{number}\u3000乙は、甲の情報システムに遠隔地から接続") for line in lines
+    )
     assert not any("申告した遠隔地からの接続" in line for line in lines)
+
+
+# --- K02: the work sites (Q-C02, answer 'work_sites') -----------------------------------------
+
+
+def test_outsourcing_k02_prints_each_work_site_with_its_address_and_work() -> None:
+    assembled = build(OUTSOURCING_FACTS, engagement=engagement_of(OUTSOURCING_FACTS))
+    lines = article(assembled, "K02")
+    fourth = lines.index(next(line for line in lines if line.startswith("4\u3000")))
+    assert lines[fourth].startswith("4\u3000乙が本業務の審査において申告した作業拠点")
+    assert "第2項の名簿には、従事者ごとに作業する作業拠点を記載しなければならない" in lines[fourth]
+    site = (
+        "(1)\u3000株式会社ひかり情報システム 本社（所在地：熊本県熊本市中央区水前寺一丁目5番10号）"
+        "\u3000帳票の作成及び貴庁の情報システムのリモート保守（閉域VPN）"
+    )
+    assert lines[fourth + 1] == site
+    assert lines[-1].startswith(
+        "6\u3000乙は、第1項の責任者、第2項の名簿、第3項の場所、第4項の作業拠点"
+    )
+    assert assembled.values["vendor.work_sites"] == [site.removeprefix("(1)\u3000")]
+
+
+def test_cloud_k02_prints_each_site_and_asks_the_staff_per_site() -> None:
+    assembled = cloud()
+    assert next(c.variant for c in assembled.clauses if c.id == "K02") == "domestic_sites"
+    lines = article(assembled, "K02")
+    assert lines[5].startswith("3\u3000前項の場所のうち、乙が本サービスの審査において申告した拠点")
+    assert lines[6:8] == [
+        "(1)\u3000株式会社みなとクラウドサービス 本社運用センター"
+        "（所在地：東京都千代田区霞が関1-1-1）"
+        "\u3000本サービスの運用監視、保守及び利用者サポートの統括",
+        "(2)\u3000株式会社みなとデータセンター 東京第一センター"
+        "（所在地：東京都江東区青海二丁目4番32号）"
+        "\u3000本サービスのサーバ設備の設置、運用及び保守",
+    ]
+    assert lines[8].startswith(
+        "4\u3000乙は、甲のデータを取り扱う従事者の範囲及びその所属並びに従事者ごと"
+    )
+
+
+@pytest.mark.parametrize("kind", ["outsourcing", "cloud"])
+def test_without_work_sites_k02_keeps_the_notify_with_the_roster_wording(kind: str) -> None:
+    """Answers to version 1 of a form, or work on our premises only, have no 'work_sites'."""
+    facts = without(OUTSOURCING_FACTS if kind == "outsourcing" else FACTS, "work_sites")
+    assembled = build(facts, engagement=engagement_of(facts))
+    k02 = next(c for c in assembled.clauses if c.id == "K02")
+    assert k02.variant in ("remote_declared", "domestic")
+    assert "vendor.work_sites" not in assembled.values
+    text = "\n".join(article(assembled, "K02"))
+    assert "所在地" in text and "申告した作業拠点" not in text and "申告した拠点" not in text
+
+
+@pytest.mark.parametrize("kind", ["outsourcing", "cloud"])
+def test_work_sites_without_a_name_or_address_are_a_409_naming_it_and_k02(kind: str) -> None:
+    facts = OUTSOURCING_FACTS if kind == "outsourcing" else FACTS
+    terms = {"outsourcing": "information-security-terms", "cloud": "cloud-security-terms"}[kind]
+    rows = [
+        {"name": "  ", "address": "東京都", "activity": "保守"},
+        {"name": "本社", "address": ""},
+    ]
+    error = refused(with_answers(facts, {**facts.answers, "work_sites": rows}))
+    assert list(error.fields) == ["vendor.work_sites"]
+    assert error.fields["vendor.work_sites"].startswith(f"needed by clause K02 of {terms};")
+    assert "'work_sites'" in error.fields["vendor.work_sites"]
 
 
 def test_cloud_k02_prints_the_leads_and_the_places_of_work() -> None:
@@ -115,14 +186,23 @@ def test_cloud_k02_prints_the_leads_and_the_places_of_work() -> None:
 
 
 def test_cloud_sites_outside_japan_need_approval_and_are_flagged_for_legal() -> None:
-    assert next(c.variant for c in cloud().clauses if c.id == "K02") == "domestic"
+    assert next(c.variant for c in cloud().clauses if c.id == "K02") == "domestic_sites"
     abroad = with_answers(FACTS, {**FACTS.answers, "work_locations": ["own_office", "overseas"]})
     assembled = build(abroad)
     k02 = next(c for c in assembled.clauses if c.id == "K02")
-    assert k02.variant == "overseas" and "国外の拠点" in k02.legal_review[0]
+    assert k02.variant == "overseas_sites" and "国外の拠点" in k02.legal_review[0]
     lines = article(assembled, "K02")
     assert "(2)\u3000日本国外に所在する乙又は再委託先の拠点" in lines
-    assert lines[-1].startswith("5\u3000乙は、第2項の場所のうち日本国外に所在するもの")
+    assert lines[-1].startswith(
+        "6\u3000乙は、第2項の場所又は第3項の拠点のうち日本国外に所在するもの"
+    )
+    # Without the sites (answers to version 1 of the form), the version 3 wording.
+    earlier = build(without(abroad, "work_sites"))
+    k02 = next(c for c in earlier.clauses if c.id == "K02")
+    assert k02.variant == "overseas" and "国外の拠点" in k02.legal_review[0]
+    assert article(earlier, "K02")[-1].startswith(
+        "5\u3000乙は、第2項の場所のうち日本国外に所在するもの"
+    )
 
 
 @pytest.mark.parametrize("kind", ["outsourcing", "cloud"])
@@ -180,19 +260,28 @@ def test_a_missing_rto_or_rpo_is_a_409_naming_each_clause(
     assert "Q-G02" in error.fields[variable]
 
 
-def test_outsourcing_k03_refers_rto_rpo_to_the_specification_and_flags_it() -> None:
+def test_outsourcing_k03_binds_the_contractors_rto_and_rpo_at_availability_2() -> None:
+    """The outsourcing form asks Q-G02 from version 2 (when the work runs our systems)."""
     facts = replace(OUTSOURCING_FACTS, availability=2)
+    bound = build(facts, engagement=engagement_of(facts, availability=2))
+    k03 = next(c for c in bound.clauses if c.id == "K03")
+    assert (k03.variant, k03.legal_review) == ("declared", [])
+    text = "\n".join(article(bound, "K03"))
+    assert "発生した時から8時間以内" in text and "遡って24時間以内" in text
+    assert (bound.values["vendor.rto_hours"], bound.values["vendor.rpo_hours"]) == ("8", "24")
+    # 可用性1: no K03 at all, whatever the answers say.
+    assert "K03" not in [c.id for c in build(OUTSOURCING_FACTS).clauses]
+
+
+def test_outsourcing_k03_without_rto_rpo_refers_to_the_specification_and_flags_it() -> None:
+    """Answers to version 1 of the form, or work that runs no system of ours, have no Q-G02."""
+    facts = without(replace(OUTSOURCING_FACTS, availability=2), "rto_hours", "rpo_hours")
     assembled = build(facts, engagement=engagement_of(facts, availability=2))
     k03 = next(c for c in assembled.clauses if c.id == "K03")
     assert k03.variant == "specification"
     assert k03.legal_review and "仕様書" in k03.legal_review[0]
+    assert "確認票第1版" in k03.legal_review[0]
     assert any("本契約の仕様書に定める目標復旧時間内" in line for line in article(assembled, "K03"))
-    # Where the answers carry RTO/RPO (a form that asks Q-G02), they are bound instead.
-    declared = with_answers(facts, {**facts.answers, "rto_hours": 8, "rpo_hours": 24})
-    bound = build(declared, engagement=engagement_of(declared, availability=2))
-    assert next(c.variant for c in bound.clauses if c.id == "K03") == "declared"
-    text = "\n".join(article(bound, "K03"))
-    assert "発生した時から8時間以内" in text and "遡って24時間以内" in text
 
 
 # --- CK08: the responsibility matrix ----------------------------------------------------------
@@ -208,8 +297,24 @@ def test_ck08_prints_the_matrix_legal_names() -> None:
     assert assembled.values["contract.responsibility_matrix"] == "MCS-RM-001 第2版"
 
 
-def test_ck08_without_a_matrix_asks_for_it_and_is_flagged_for_legal() -> None:
+def test_ck08_prints_the_matrix_the_provider_names_in_its_answer() -> None:
     assembled = cloud()
+    ck08 = next(c for c in assembled.clauses if c.id == "CK08")
+    assert (ck08.variant, ck08.legal_review) == ("identified", [])
+    matrix = "みなとクラウド 責任分界表 MCS-RM-001 第2版（2026年4月1日改定）"
+    assert f"甲乙が確認した責任分界表（{matrix}）による。" in article(assembled, "CK08")[1]
+    assert assembled.values["contract.responsibility_matrix"] == matrix
+
+
+def test_legals_matrix_wins_over_the_providers_answer() -> None:
+    assembled = build(replace(FACTS, responsibility_matrix="人吉市確認済 RM-2027-01"))
+    assert "責任分界表（人吉市確認済 RM-2027-01）による。" in article(assembled, "CK08")[1]
+    assert "MCS-RM-001" not in "\n".join(article(assembled, "CK08"))
+    assert assembled.values["contract.responsibility_matrix"] == "人吉市確認済 RM-2027-01"
+
+
+def test_ck08_without_a_matrix_asks_for_it_and_is_flagged_for_legal() -> None:
+    assembled = build(without(FACTS, "responsibility_matrix"))
     ck08 = next(c for c in assembled.clauses if c.id == "CK08")
     assert ck08.variant == "to_be_approved"
     assert ck08.legal_review and "responsibility_matrix" in ck08.legal_review[0]

@@ -61,7 +61,7 @@ def new_context(browser: Browser, **options: Any) -> BrowserContext:
 
 
 def cloud_form() -> Form:
-    return load_catalog().form("cloud-service", 1)
+    return load_catalog().form("cloud-service", 2)
 
 
 def example_answers() -> dict[str, Any]:

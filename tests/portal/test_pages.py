@@ -13,11 +13,11 @@ from service.portal.view import form_progress
 from service.questionnaire.models import AnswerSet, Submission
 from tests.factories import Org, good_answers
 from tests.portal.conftest import Invited
-from tests.portal.helpers import answer_all, question_block, shown_questions, text_of
+from tests.portal.helpers import answer_all, fields_for, question_block, shown_questions, text_of
 
 
 def cloud_form() -> Form:
-    return current_catalog().form("cloud-service", 1)
+    return current_catalog().form("cloud-service", 2)
 
 
 async def saved(invited: Invited) -> dict[str, Any]:
@@ -243,3 +243,44 @@ async def test_the_vendor_reviews_submits_and_gets_a_receipt(
     assert submission.receipt_number in await vendor.page("/v/")
     review = await client.get(f"/api/reviews/{invited.review['id']}", headers=org.h("auditor"))
     assert review.json()["status"] in ("submitted", "evaluated")
+
+
+async def test_version_2_asks_the_work_sites_and_the_responsibility_matrix(
+    invited: Invited,
+) -> None:
+    """The work sites (printed in K02) follow the places of work; the matrix (CK08) is optional."""
+    assert invited.review["form_version"] == 2
+    vendor = invited.vendor
+    page = await vendor.page("/v/s/C")
+    assert "work_sites" not in shown_questions(page)  # no place of work chosen yet
+    answers = good_answers()
+    response = await vendor.save("C", fields_for(q(cloud_form(), "work_locations"), ["own_office"]))
+    assert response.status_code == 303
+    page = await vendor.page("/v/s/C")
+    assert "work_sites" in shown_questions(page)
+    block = question_block(page, "work_sites")
+    assert "作業拠点の一覧（名称、所在地及びそこで行う作業）" in block and "必須" in block
+    for label in ("拠点の名称", "所在地（国外は国名から）", "その拠点で行う作業"):
+        assert label in block
+    sites = answers["work_sites"]
+    response = await vendor.save("C", fields_for(q(cloud_form(), "work_sites"), sites))
+    assert response.status_code == 303, response.text
+    assert (await saved(invited))["work_sites"] == sites
+    # Only our premises: no site to list, the table is not asked.
+    only_ours = fields_for(q(cloud_form(), "work_locations"), ["municipal_premises"])
+    assert (await vendor.save("C", only_ours)).status_code == 303
+    assert "work_sites" not in shown_questions(await vendor.page("/v/s/C"))
+
+    page = await vendor.page("/v/s/L")
+    block = question_block(page, "responsibility_matrix")
+    assert "責任分界表" in block and "任意" in block
+    assert "responsibility_matrix_document" not in shown_questions(page)
+    matrix = {"a.responsibility_matrix": answers["responsibility_matrix"]}
+    assert (await vendor.save("L", matrix)).status_code == 303
+    page = await vendor.page("/v/s/L")
+    assert "responsibility_matrix_document" in shown_questions(page)  # the copy, optional
+    assert (await saved(invited))["responsibility_matrix"] == answers["responsibility_matrix"]
+
+
+def q(form: Form, question_id: str) -> Any:
+    return next(question for question in form.questions if question.id == question_id)

@@ -8,6 +8,7 @@ from service.catalog.forms import Form
 from service.catalog.loader import current_catalog
 from service.evidence.models import Evidence
 from service.questionnaire.prefill import carried_answers
+from tests.contracts.sample import example_answers
 from tests.evidence.samples import pdf_bytes
 from tests.factories import Org, good_answers, invited_review, portal_client, upload_evidence
 from workers import runtime
@@ -89,3 +90,19 @@ def test_answers_that_no_longer_fit_the_form_are_not_carried() -> None:
     assert "training_frequency" not in carried  # 'quarterly' is no longer a choice
     assert "retired_question" not in carried
     assert carried["legal_name"] == good_answers()["legal_name"]
+
+
+def test_answers_given_to_version_1_are_carried_into_version_2_by_question_id() -> None:
+    catalog = current_catalog()
+    for form_id in ("cloud-service", "outsourcing"):
+        old, new = catalog.form(form_id, 1), catalog.form(form_id, 2)
+        example = example_answers(form_id)
+        added = {q.id for q in new.questions} - {q.id for q in old.questions}
+        given_to_v1 = {k: v for k, v in example.items() if k not in added}
+        assert old.validate_answers(given_to_v1, complete=True) == {}
+        carried = carried_answers(new, given_to_v1)
+        assert carried == given_to_v1  # every answer, under the same id
+        # What version 2 adds is asked afresh; the required ones keep the round from submitting.
+        missing = new.validate_answers(carried, complete=True)
+        assert set(missing) <= {f"answers.{i}" for i in added} and missing
+        assert new.validate_answers(example, complete=True) == {}
