@@ -495,7 +495,7 @@ async def test_tos_cloud_with_personal_data_over_http_carries_the_annex(
     assert [p["id"] for p in contract["parts"]] == ["tos-cloud-terms", "tos-personal-data-terms"]
     pk02 = next(c for c in contract["clauses"] if c["id"] == "PK02")
     # PK02 comes with the annex, which the personal data brings; on the ToS route no applicable
-    # requirement of the profile mandates it (PII-02 reads incident hours the ToS form does not ask).
+    # requirement of the profile mandates it (PII-02 reads incident hours the ToS form lacks).
     verdicts = (
         await client.get(f"/api/reviews/{review['id']}/verdicts", headers=org.h("security"))
     ).json()
