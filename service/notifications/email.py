@@ -18,17 +18,22 @@ import aiosmtplib
 from service.config import Settings
 
 
+def message_id_header(message_id: str, settings: Settings) -> str:
+    """`<outbox row id@sender's domain>`: fixed per row, so a re-sent message is the same one."""
+    domain = settings.mail_from.rsplit("@", 1)[-1] or "localhost"
+    return f"<{message_id}@{domain}>"
+
+
 def build_email(
     *, message_id: str, to_address: str, subject: str, body: str, settings: Settings
 ) -> EmailMessage:
     # 7-bit on the wire: any relay passes it on unchanged, whether or not it speaks 8BITMIME.
     message = EmailMessage(policy=policy.SMTP.clone(cte_type="7bit"))
-    domain = settings.mail_from.rsplit("@", 1)[-1] or "localhost"
     message["Subject"] = subject
     message["From"] = Address(display_name=settings.mail_from_name, addr_spec=settings.mail_from)
     message["To"] = to_address
     message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = f"<{message_id}@{domain}>"
+    message["Message-ID"] = message_id_header(message_id, settings)
     # RFC 3834: automatic mail; auto-responders must not answer it.
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = "ja, en"

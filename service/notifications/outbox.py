@@ -69,11 +69,13 @@ async def queue_email(
     body: str,
     secret_link: str = "",
     event_id: UUID | None = None,
+    review_id: str | None = None,
 ) -> bool:
     """Queue one email; False when one with this dedupe_key was queued before.
 
     A body holding a vendor link writes `{secret_link}` where the link goes: the link is kept only
-    until the message is delivered.
+    until the message is delivered. `review_id` names the review it is about, if any (the
+    delivery list filters on it).
     """
     row = Notification(
         id=uuid4(),
@@ -82,6 +84,7 @@ async def queue_email(
         dedupe_key=dedupe_key[:200],
         event_id=event_id or uuid4(),
         event_type=event_type,
+        review_id=review_id or None,
         to_address=to_address,
         subject=subject,
         body=body,
@@ -119,6 +122,7 @@ async def emit_event(
             dedupe_key=f"webhook:{endpoint.id}:{event_id}",
             event_id=event_id,
             event_type=event_type,
+            review_id=data.get("review_id"),
             endpoint_id=endpoint.id,
             payload=payload,
             next_attempt_at=now,

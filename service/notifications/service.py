@@ -13,10 +13,18 @@ from service.engagements.models import Engagement
 from service.errors import NotFound, ValidationFailed
 from service.jobs import transaction
 from service.notifications.calendar import CalendarEntry, build_feed
-from service.notifications.models import CalendarFeed, Notification, WebhookEndpoint
+from service.notifications.email import message_id_header
+from service.notifications.models import (
+    CalendarFeed,
+    Channel,
+    DeliveryStatus,
+    Notification,
+    WebhookEndpoint,
+)
 from service.notifications.outbox import emit_event
 from service.notifications.schemas import WebhookEndpointCreate
 from service.reminders.models import Deadline, DeadlineStatus
+from service.reviews.models import Review
 from service.tokens import hash_secret, new_secret
 from service.vendors.models import Vendor
 
@@ -102,6 +110,29 @@ async def list_deliveries(
 ) -> list[Notification]:
     endpoint = await get_endpoint(principal, endpoint_id)
     return await Notification.filter(endpoint_id=endpoint.id).order_by("-created_at").limit(limit)
+
+
+async def list_email_deliveries(
+    principal: Principal,
+    *,
+    status: DeliveryStatus | None = None,
+    review_id: str | None = None,
+    limit: int = 100,
+) -> list[Notification]:
+    """The organization's emails, newest first; a review of another organization is 404."""
+    rows = Notification.filter(organization_id=principal.organization_id, channel=Channel.email)
+    if review_id is not None:
+        if not await Review.exists(id=review_id, organization_id=principal.organization_id):
+            raise NotFound("no such review / 審査が見つかりません")
+        rows = rows.filter(review_id=review_id)
+    if status is not None:
+        rows = rows.filter(status=status)
+    return await rows.order_by("-created_at").limit(limit)
+
+
+def message_id(row: Notification) -> str:
+    """The Message-ID header the email was (or will be) sent with."""
+    return message_id_header(str(row.id), get_settings())
 
 
 async def ping(*, principal: Principal, endpoint_id: str) -> None:
