@@ -3,10 +3,17 @@
 The subject and display names become RFC 2047 encoded-words and the body UTF-8 (base64 or
 quoted-printable), so any mail client shows the Japanese text; the Message-ID is fixed per outbox
 row, so a message re-sent after a crash can be recognized as the same one.
+
+An SMTP connection is kept open for a few seconds after a message and reused for the next one
+(per event loop, one per job in flight): opening a connection costs more than sending a message
+(docs/benchmarks.md, "Notification throughput").
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address
@@ -41,11 +48,53 @@ def build_email(
     return message
 
 
-async def send_email(message: EmailMessage, settings: Settings) -> str:
-    """Hand the message to the configured SMTP server; returns the server's reply."""
-    assert settings.smtp_host, "callers check that an SMTP host is configured"
-    _, reply = await aiosmtplib.send(
-        message,
+# Well under the 5 minutes a server may wait before it drops an idle client (RFC 5321 4.5.3.2).
+IDLE_SECONDS = 15.0
+MAX_IDLE = 16
+
+
+@dataclass
+class _Idle:
+    key: tuple[object, ...]
+    client: aiosmtplib.SMTP
+    since: float
+
+
+_idle: dict[int, list[_Idle]] = {}  # open connections of each event loop, not in use
+
+
+def _server(settings: Settings) -> tuple[object, ...]:
+    return (
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_username,
+        settings.smtp_password,
+        settings.smtp_tls,
+        settings.smtp_starttls,
+    )
+
+
+def _take(key: tuple[object, ...]) -> aiosmtplib.SMTP | None:
+    idle = _idle.setdefault(id(asyncio.get_running_loop()), [])
+    now = time.monotonic()
+    while idle:
+        entry = idle.pop()  # the most recently used first
+        if entry.key == key and now - entry.since < IDLE_SECONDS and entry.client.is_connected:
+            return entry.client
+        entry.client.close()
+    return None
+
+
+def _give_back(key: tuple[object, ...], client: aiosmtplib.SMTP) -> None:
+    idle = _idle.setdefault(id(asyncio.get_running_loop()), [])
+    if len(idle) < MAX_IDLE and client.is_connected:
+        idle.append(_Idle(key, client, time.monotonic()))
+    else:
+        client.close()
+
+
+async def _connect(settings: Settings) -> aiosmtplib.SMTP:
+    client = aiosmtplib.SMTP(
         hostname=settings.smtp_host,
         port=settings.smtp_port,
         username=settings.smtp_username,
@@ -54,4 +103,40 @@ async def send_email(message: EmailMessage, settings: Settings) -> str:
         start_tls=settings.smtp_starttls,
         timeout=settings.smtp_timeout_seconds,
     )
+    await client.connect()
+    return client
+
+
+async def send_email(message: EmailMessage, settings: Settings) -> str:
+    """Hand the message to the configured SMTP server; returns the server's reply."""
+    assert settings.smtp_host, "callers check that an SMTP host is configured"
+    key = _server(settings)
+    client = _take(key)
+    if client is not None:
+        try:
+            _, reply = await client.send_message(message)
+        except aiosmtplib.SMTPServerDisconnected:
+            client.close()  # the server dropped the idle connection: once more on a new one
+        except BaseException:
+            client.close()
+            raise
+        else:
+            _give_back(key, client)
+            return reply
+    client = await _connect(settings)
+    try:
+        _, reply = await client.send_message(message)
+    except BaseException:
+        client.close()
+        raise
+    _give_back(key, client)
     return reply
+
+
+async def close_connections() -> None:
+    """Say QUIT on this loop's idle connections (a worker or scheduler stopping)."""
+    for entry in _idle.pop(id(asyncio.get_running_loop()), []):
+        try:
+            await entry.client.quit()
+        except aiosmtplib.SMTPException:
+            entry.client.close()
