@@ -99,6 +99,21 @@ def stop_smtp(process: subprocess.Popen[str]) -> tuple[int, int]:
     return int(messages), int(connections)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes and all their descendants (Linux /proc)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    todo = list(pids)
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            todo += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 def start_workers(env: dict[str, str], log: Path) -> list[subprocess.Popen[bytes]]:
     command = [str(BIN / "dramatiq"), "workers.main", "--processes", "1"]
     command += ["--threads", str(THREADS)]
@@ -222,11 +237,17 @@ async def run_broker(broker_url: str, emails: int, rounds: int) -> dict[str, Any
     try:
         await one_round(min(emails, 50), 0, send)  # warm up: connections, pools, code paths
         for n in range(1, rounds + 1):
+            worker_cpu = cpu_seconds([p.pid for p in processes])
+            smtp_cpu = cpu_seconds([smtp.pid])
             queued, delivered = await one_round(emails, n, send)
-            results.append((queued, delivered))
+            worker_cpu = cpu_seconds([p.pid for p in processes]) - worker_cpu
+            smtp_cpu = cpu_seconds([smtp.pid]) - smtp_cpu
+            results.append((queued, delivered, worker_cpu / emails, smtp_cpu / emails))
             print(
                 f"{broker_url.split(':')[0]} round {n}: {emails} queued in {queued:.2f} s, "
-                f"all sent {delivered:.2f} s after commit ({emails / delivered:.0f}/s)",
+                f"all sent {delivered:.2f} s after commit ({emails / delivered:.0f}/s); CPU per "
+                f"email: workers {worker_cpu / emails * 1000:.1f} ms, "
+                f"SMTP server {smtp_cpu / emails * 1000:.1f} ms; load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
     finally:
@@ -262,15 +283,19 @@ async def main(emails: int, rounds: int, brokers: list[str]) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
         await admin.close()
     print()
-    print("| broker | emails per round | median | spread | SMTP connections | run |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| broker | emails per round | median | spread | worker CPU per email "
+        "| SMTP connections | run |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for report in reports:
-        rates = [emails / delivered for _, delivered in report["results"]]
-        seconds = [delivered for _, delivered in report["results"]]
+        rates = [emails / result[1] for result in report["results"]]
+        seconds = [result[1] for result in report["results"]]
+        cpu = statistics.median(result[2] for result in report["results"]) * 1000
         print(
             f"| {report['broker']} | {emails:,} | {statistics.median(rates):.0f} emails/s "
             f"({statistics.median(seconds):.2f} s) | {min(rates):.0f}–{max(rates):.0f} emails/s | "
-            f"{report['connections']:,} for {report['messages']:,} messages | "
+            f"{cpu:.1f} ms | {report['connections']:,} for {report['messages']:,} messages | "
             f"{WORKERS} workers × {THREADS} threads, PostgreSQL {server_version}, "
             f"Python {platform.python_version()}, {rounds} rounds |"
         )

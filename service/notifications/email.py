@@ -15,10 +15,10 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr
 
 import aiosmtplib
 
@@ -33,18 +33,19 @@ def message_id_header(message_id: str, settings: Settings) -> str:
 
 def build_email(
     *, message_id: str, to_address: str, subject: str, body: str, settings: Settings
-) -> EmailMessage:
+) -> Message:
     # 7-bit on the wire: any relay passes it on unchanged, whether or not it speaks 8BITMIME.
-    message = EmailMessage(policy=policy.SMTP.clone(cte_type="7bit"))
-    message["Subject"] = subject
-    message["From"] = Address(display_name=settings.mail_from_name, addr_spec=settings.mail_from)
+    # The compat32 classes (MIMEText, Header) write the same RFC 2047 / base64 message as
+    # EmailMessage with policy.SMTP, in a tenth of the time (docs/benchmarks.md).
+    message = MIMEText(body, "plain", "utf-8")  # base64 body, charset="utf-8"
+    message["Subject"] = Header(subject, "utf-8", header_name="Subject")  # type: ignore[assignment]  # str or Header
+    message["From"] = formataddr((settings.mail_from_name, settings.mail_from), charset="utf-8")
     message["To"] = to_address
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = message_id_header(message_id, settings)
     # RFC 3834: automatic mail; auto-responders must not answer it.
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = "ja, en"
-    message.set_content(body, charset="utf-8", cte="base64")
     return message
 
 
@@ -107,7 +108,7 @@ async def _connect(settings: Settings) -> aiosmtplib.SMTP:
     return client
 
 
-async def send_email(message: EmailMessage, settings: Settings) -> str:
+async def send_email(message: Message, settings: Settings) -> str:
     """Hand the message to the configured SMTP server; returns the server's reply."""
     assert settings.smtp_host, "callers check that an SMTP host is configured"
     key = _server(settings)

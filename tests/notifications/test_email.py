@@ -56,6 +56,7 @@ async def test_japanese_subject_and_body_arrive_intact_and_correctly_encoded(
     [received] = smtp.sink.to("tanto@city.example.jp")
     raw = received.raw.decode("ascii")  # every header and the body travel as 7-bit ASCII
     assert "=?utf-8?" in raw.lower()  # RFC 2047 encoded-words in the headers
+    assert max(len(line) for line in raw.splitlines()) <= 78  # RFC 5322 2.1.1
     assert str(make_header(decode_header(received.message["Subject"]))) == SUBJECT
     assert received.message.get_content_type() == "text/plain"
     assert received.message.get_content_charset() == "utf-8"
