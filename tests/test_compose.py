@@ -158,11 +158,15 @@ def test_every_app_service_shares_the_settings_broker_and_uploads(compose: dict[
         assert env["VETTING_BROKER_URL"] == "amqp://vetting:vetting@broker:5672"
         assert env["VETTING_EVIDENCE_DIR"] == "/var/lib/vetting/uploads"
         assert env == services["api"]["environment"], name
-        assert volume_mounts(services[name]) == {"uploads:/var/lib/vetting/uploads"}, name
+        assert volume_mounts(services[name]) == {
+            "uploads:/var/lib/vetting/uploads",
+            "keys:/var/lib/vetting/keys",
+        }, name
+        assert env["VETTING_SECRET_KEY_FILE"] == "/var/lib/vetting/keys/secret.key", name
         assert services[name]["image"] == "vetting-service:latest", name
     assert volume_mounts(services["db"]) == {"db-data:/var/lib/postgresql/data"}
     assert volume_mounts(services["broker"]) == {"broker-data:/var/lib/rabbitmq"}
-    assert set(compose["volumes"]) == {"db-data", "broker-data", "uploads"}
+    assert set(compose["volumes"]) == {"db-data", "broker-data", "uploads", "keys"}
 
 
 def test_every_setting_compose_passes_exists(compose: dict[str, Any]) -> None:
@@ -189,7 +193,7 @@ def test_dockerfile_installs_the_package_and_its_data() -> None:
         assert f"COPY {folder} ./{folder}" in dockerfile
     assert "pip install --no-cache-dir ." in dockerfile
     assert "VETTING_HOST=0.0.0.0" in dockerfile
-    assert "/var/lib/vetting/uploads" in dockerfile
+    assert "/var/lib/vetting/uploads" in dockerfile and "/var/lib/vetting/keys" in dockerfile
 
 
 def test_readme_production_section_matches(compose: dict[str, Any]) -> None:

@@ -22,4 +22,9 @@ class Migration(migrations.Migration):
             model_name='Notification',
             index=Index(fields=['review_id', 'created_at']),
         ),
+        ops.AlterField(
+            model_name='WebhookEndpoint',
+            name='secret',
+            field=fields.CharField(max_length=500),
+        ),
     ]

@@ -40,8 +40,9 @@ class WebhookEndpoint(Model):
     description = fields.CharField(max_length=200, default="")
     # Event types to send; empty means every event.
     events: list[str] = fields.JSONField(default=list)
-    # The signing key must be readable to sign with; the API shows it once, at creation.
-    secret = fields.CharField(max_length=100)
+    # The signing key must be readable to sign with, so it is encrypted (service.secretbox), not
+    # hashed; the API shows it once, at creation.
+    secret = fields.CharField(max_length=500)
     active = fields.BooleanField(default=True)
     created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="webhook_endpoints_created", on_delete=fields.RESTRICT

@@ -31,6 +31,7 @@ from service.notifications.models import (
     Notification,
     WebhookEndpoint,
 )
+from service.secretbox import SecretKeyError, decrypt
 
 log = logging.getLogger(__name__)
 DELIVER_ACTOR = "deliver_notification"
@@ -224,10 +225,14 @@ async def _send(row: Notification) -> tuple[DeliveryStatus, str, int | None]:
             await webhooks.check_public_address(endpoint.url)
         except webhooks.UnsafeAddress as exc:
             return DeliveryStatus.failed, str(exc), None
+    try:
+        secret = decrypt(endpoint.secret)
+    except SecretKeyError as exc:  # a configuration mistake: retried once the keys are fixed
+        return DeliveryStatus.pending, str(exc), None
     body_bytes = json.dumps(row.payload, ensure_ascii=False, separators=(",", ":")).encode()
     result = await webhooks.post_event(
         url=endpoint.url,
-        secret=endpoint.secret,
+        secret=secret,
         event_id=str(row.event_id),
         event_type=row.event_type,
         body=body_bytes,
