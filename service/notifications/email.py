@@ -1,8 +1,8 @@
 """Email: a Japanese plain-text message, correctly encoded, sent over SMTP with aiosmtplib.
 
-The subject and display names become RFC 2047 encoded-words and the body UTF-8 (base64 or
-quoted-printable), so any mail client shows the Japanese text; the Message-ID is fixed per outbox
-row, so a message re-sent after a crash can be recognized as the same one.
+The subject and display names become RFC 2047 encoded-words and the body base64-encoded UTF-8,
+so any mail client shows the Japanese text; the Message-ID is fixed per outbox row, so a message
+re-sent after a crash can be recognized as the same one.
 
 An SMTP connection is kept open for a few seconds after a message and reused for the next one
 (per event loop, one per job in flight): opening a connection costs more than sending a message
