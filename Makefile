@@ -20,15 +20,16 @@ run: install
 	$(BIN)/vetting serve
 
 ## system-deps: LibreOffice (opens generated contracts in tests), Chromium (drives the vendor
-## portal in browser tests; never a downloaded browser) and Japanese fonts, from Debian
+## portal in browser tests; never a downloaded browser), Japanese fonts and Compose
+## (`docker-compose config` validates compose.yaml in tests), from Debian
 system-deps:
 	@command -v soffice >/dev/null && command -v pdftotext >/dev/null \
-	  && command -v chromium >/dev/null \
+	  && command -v chromium >/dev/null && command -v docker-compose >/dev/null \
 	  && fc-list | grep -qi ipaexm && fc-list | grep -qi ipaexg \
 	  || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	       $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends \
 	         libreoffice-writer-nogui poppler-utils fonts-ipaexfont-mincho \
-	         chromium fonts-ipaexfont-gothic; }
+	         chromium fonts-ipaexfont-gothic docker-compose; }
 
 ## check: lint, format check, strict typing
 check:

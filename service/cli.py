@@ -47,6 +47,7 @@ async def _console_principal() -> Any:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from service.db import close_db, migrate_db
+    from service.secretbox import SecretKeyError
 
     async def migrate_and_close() -> None:
         try:
@@ -56,10 +57,38 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     asyncio.run(migrate_and_close())
     print("migrations applied")
+    try:  # webhook keys stored before encryption, or under an old key
+        _run(_reencrypt_and_report)
+    except SecretKeyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if getattr(args, "bootstrap", False):  # compose: once, before any API replica starts
         from service.accounts.service import bootstrap_operator
 
         _run(lambda: _bootstrap_and_report(bootstrap_operator))
+    return 0
+
+
+async def _reencrypt_and_report() -> int:
+    from service.notifications.service import reencrypt_secrets
+    from service.secretbox import ensure_key
+
+    ensure_key()  # a bad VETTING_SECRET_KEY stops here; no key yet: the key file is made now
+    changed = await reencrypt_secrets()
+    if changed:
+        print(f"webhook signing keys encrypted with the newest key: {changed}", flush=True)
+    return 0
+
+
+def cmd_secrets_rotate(args: argparse.Namespace) -> int:
+    from service.secretbox import SecretKeyError
+
+    try:
+        _run(_reencrypt_and_report)
+    except SecretKeyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("every stored secret is encrypted with the newest key")
     return 0
 
 
@@ -132,6 +161,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.catalog.loader import load_catalog
     from service.db import migrate_db
     from service.errors import CatalogError
+    from service.secretbox import SecretKeyError
 
     settings = get_settings()
     try:
@@ -142,6 +172,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     created = 0
     if not args.no_setup:  # compose runs `vetting migrate --bootstrap` once instead
         asyncio.run(migrate_db(settings))
+        try:
+            _run(_reencrypt_and_report)
+        except SecretKeyError as exc:
+            print(f"error: refusing to start: {exc}", file=sys.stderr)
+            return 1
         created = _run(lambda: _bootstrap_and_report(bootstrap_operator))
     host = args.host or settings.host
     port = args.port or settings.port
@@ -319,6 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "scheduler", help="run the periodic jobs (due sweep, outbox retry, ISMAP refresh)"
     ).set_defaults(func=cmd_scheduler)
+
+    stored = commands.add_parser("secrets", help="secrets at rest").add_subparsers(required=True)
+    stored.add_parser(
+        "rotate", help="re-encrypt stored secrets with the newest key (VETTING_SECRET_KEY)"
+    ).set_defaults(func=cmd_secrets_rotate)
 
     catalog = commands.add_parser("catalog", help="data files").add_subparsers(required=True)
     catalog.add_parser(

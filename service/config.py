@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     periodic_jobs_in_api: bool | None = None
     # Where the ISMAP cloud service list is fetched from; unset: no refresh.
     ismap_list_url: str | None = None
+    # Encrypts the secrets the service must read back (webhook signing keys): Fernet keys,
+    # comma-separated, newest first (older ones only decrypt, for rotation). Unset: one key is
+    # generated in secret_key_file at first use and read from there.
+    secret_key: str | None = None
+    secret_key_file: Path = PROJECT_ROOT / "var" / "secret.key"
 
     # Social-media re-verification: limits of each automatic check (service.social.probe) and
     # whether it may reach private, loopback or link-local addresses (off: tenants could

@@ -28,6 +28,8 @@ os.environ.pop("VETTING_BROKER_URL", None)
 os.environ["VETTING_PERIODIC_JOBS_IN_API"] = "false"
 os.environ["VETTING_PUBLIC_BASE_URL"] = "http://testserver"
 os.environ["VETTING_EVIDENCE_DIR"] = str(_TMP / "evidence")
+os.environ.pop("VETTING_SECRET_KEY", None)  # the key file of this session, made at first use
+os.environ["VETTING_SECRET_KEY_FILE"] = str(_TMP / "secret.key")
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

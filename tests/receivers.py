@@ -32,6 +32,7 @@ class Received:
     raw: bytes
     message: EmailMessage
     envelope_to: list[str]
+    peer: tuple[str, int] = ("", 0)  # the client's address and port: one per SMTP connection
 
     @property
     def message_id(self) -> str:
@@ -56,7 +57,8 @@ class MailSink:
         message = email.message_from_bytes(raw, policy=default_policy)
         assert isinstance(message, EmailMessage)
         with self.lock:
-            self.messages.append(Received(raw, message, list(envelope.rcpt_tos)))
+            peer = (str(session.peer[0]), int(session.peer[1]))
+            self.messages.append(Received(raw, message, list(envelope.rcpt_tos), peer))
         return "250 OK: queued"
 
     def to(self, address: str) -> list[Received]:
@@ -66,6 +68,10 @@ class MailSink:
     def count(self) -> int:
         with self.lock:
             return len(self.messages)
+
+    def connections(self) -> int:
+        with self.lock:
+            return len({m.peer for m in self.messages})
 
 
 @dataclass
@@ -88,10 +94,10 @@ def _authenticator(username: str, password: str) -> Any:
 
 @contextmanager
 def smtp_server(
-    *, username: str | None = None, password: str | None = None
+    *, username: str | None = None, password: str | None = None, port: int | None = None
 ) -> Iterator[SmtpServer]:
     sink = MailSink()
-    port = free_port()
+    port = port or free_port()
     options: dict[str, Any] = {}
     if username is not None and password is not None:
         # Plain-text AUTH is refused by default; allowed here because the test stays on loopback.

@@ -15,6 +15,7 @@ from dramatiq.middleware import Middleware
 from service.catalog.loader import install_catalog, load_catalog
 from service.config import get_settings
 from service.db import close_db, init_db
+from service.notifications.email import close_connections
 from service.notifications.webhooks import close_clients
 from workers import actors, runtime
 from workers.broker import broker
@@ -34,6 +35,7 @@ class DatabaseLifecycle(Middleware):
         runtime.stop()
         if loop_thread is not None:
             loop_thread.run_coroutine(close_clients())
+            loop_thread.run_coroutine(close_connections())
             loop_thread.run_coroutine(close_db())
 
 

@@ -13,6 +13,7 @@ import signal
 from service.catalog.loader import install_catalog, load_catalog
 from service.config import Settings
 from service.db import close_db, init_db
+from service.notifications.email import close_connections
 from service.notifications.webhooks import close_clients
 
 log = logging.getLogger(__name__)
@@ -40,5 +41,6 @@ async def run_scheduler(settings: Settings, *, stop: asyncio.Event | None = None
         await runtime.wait_idle()
         runtime.stop()
         await close_clients()
+        await close_connections()
         await close_db()
         log.info("scheduler stopped")

@@ -10,6 +10,8 @@ from service.notifications import service
 from service.notifications.models import Notification, WebhookEndpoint
 from service.notifications.schemas import (
     CalendarFeedCreated,
+    EmailDeliveryOut,
+    EmailDeliveryQuery,
     WebhookDeliveryOut,
     WebhookEndpointCreate,
     WebhookEndpointCreated,
@@ -19,6 +21,8 @@ from service.routing import Download, endpoint
 
 TAG = "notifications"
 ADMIN = {Role.admin}
+# Who may read the email log: recipients and subjects are personal data of staff and vendors.
+EMAIL_READERS = {Role.admin, Role.security, Role.auditor}
 CALENDAR_MEDIA_TYPE = "text/calendar"
 
 
@@ -77,6 +81,43 @@ async def list_webhook_deliveries(
 ) -> list[WebhookDeliveryOut]:
     rows = await service.list_deliveries(principal, str(webhook_id))
     return [delivery_out(r) for r in rows]
+
+
+def email_out(row: Notification) -> EmailDeliveryOut:
+    return EmailDeliveryOut(
+        id=row.id,
+        message_id=service.message_id(row),
+        event_type=row.event_type,
+        review_id=row.review_id,
+        to_address=row.to_address,
+        subject=row.subject,
+        status=row.status,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        next_attempt_at=row.next_attempt_at,
+        sent_at=row.sent_at,
+        created_at=row.created_at,
+        attempt_log=row.attempt_log,
+    )
+
+
+@endpoint(
+    "GET",
+    "/api/email-deliveries",
+    summary="Emails of the organization with their delivery state, newest first / メール配信履歴",
+    tag=TAG,
+    roles=EMAIL_READERS,
+)
+async def list_email_deliveries(
+    principal: Principal, query: EmailDeliveryQuery
+) -> list[EmailDeliveryOut]:
+    rows = await service.list_email_deliveries(
+        principal,
+        status=query.status,
+        review_id=str(query.review_id) if query.review_id else None,
+        limit=query.limit,
+    )
+    return [email_out(r) for r in rows]
 
 
 @endpoint(

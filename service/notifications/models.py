@@ -40,8 +40,9 @@ class WebhookEndpoint(Model):
     description = fields.CharField(max_length=200, default="")
     # Event types to send; empty means every event.
     events: list[str] = fields.JSONField(default=list)
-    # The signing key must be readable to sign with; the API shows it once, at creation.
-    secret = fields.CharField(max_length=100)
+    # The signing key must be readable to sign with, so it is encrypted (service.secretbox), not
+    # hashed; the API shows it once, at creation.
+    secret = fields.CharField(max_length=500)
     active = fields.BooleanField(default=True)
     created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="webhook_endpoints_created", on_delete=fields.RESTRICT
@@ -63,6 +64,8 @@ class Notification(Model):
     dedupe_key = fields.CharField(max_length=200, unique=True)
     event_id = fields.UUIDField()
     event_type = fields.CharField(max_length=64)
+    # The review the news is about, when there is one (filters the email delivery list).
+    review_id = fields.UUIDField(null=True)
     # email
     to_address = fields.CharField(max_length=254, default="")
     subject = fields.CharField(max_length=300, default="")
@@ -89,8 +92,14 @@ class Notification(Model):
 
     class Meta:
         table = "notification"
-        # The retry sweep reads rows waiting for an attempt, oldest first.
-        indexes = (("status", "next_attempt_at"), ("endpoint_id", "created_at"))
+        # The retry sweep reads rows waiting for an attempt, oldest first; the delivery lists
+        # read one endpoint's, one organization's emails or one review's, newest first.
+        indexes = (
+            ("status", "next_attempt_at"),
+            ("endpoint_id", "created_at"),
+            ("organization_id", "channel", "created_at"),
+            ("review_id", "created_at"),
+        )
 
 
 # The secret address of the due-date calendar of an organization (one live token at a time).

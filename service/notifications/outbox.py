@@ -31,6 +31,7 @@ from service.notifications.models import (
     Notification,
     WebhookEndpoint,
 )
+from service.secretbox import SecretKeyError, decrypt
 
 log = logging.getLogger(__name__)
 DELIVER_ACTOR = "deliver_notification"
@@ -69,11 +70,13 @@ async def queue_email(
     body: str,
     secret_link: str = "",
     event_id: UUID | None = None,
+    review_id: str | None = None,
 ) -> bool:
     """Queue one email; False when one with this dedupe_key was queued before.
 
     A body holding a vendor link writes `{secret_link}` where the link goes: the link is kept only
-    until the message is delivered.
+    until the message is delivered. `review_id` names the review it is about, if any (the
+    delivery list filters on it).
     """
     row = Notification(
         id=uuid4(),
@@ -82,6 +85,7 @@ async def queue_email(
         dedupe_key=dedupe_key[:200],
         event_id=event_id or uuid4(),
         event_type=event_type,
+        review_id=review_id or None,
         to_address=to_address,
         subject=subject,
         body=body,
@@ -119,6 +123,7 @@ async def emit_event(
             dedupe_key=f"webhook:{endpoint.id}:{event_id}",
             event_id=event_id,
             event_type=event_type,
+            review_id=data.get("review_id"),
             endpoint_id=endpoint.id,
             payload=payload,
             next_attempt_at=now,
@@ -220,10 +225,14 @@ async def _send(row: Notification) -> tuple[DeliveryStatus, str, int | None]:
             await webhooks.check_public_address(endpoint.url)
         except webhooks.UnsafeAddress as exc:
             return DeliveryStatus.failed, str(exc), None
+    try:
+        secret = decrypt(endpoint.secret)
+    except SecretKeyError as exc:  # a configuration mistake: retried once the keys are fixed
+        return DeliveryStatus.pending, str(exc), None
     body_bytes = json.dumps(row.payload, ensure_ascii=False, separators=(",", ":")).encode()
     result = await webhooks.post_event(
         url=endpoint.url,
-        secret=endpoint.secret,
+        secret=secret,
         event_id=str(row.event_id),
         event_type=row.event_type,
         body=body_bytes,

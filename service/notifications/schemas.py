@@ -60,6 +60,34 @@ class WebhookDeliveryOut(BaseModel):
     payload: dict[str, Any]
 
 
+class EmailDeliveryQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: DeliveryStatus | None = Field(
+        default=None, description="only emails in this state / 配信状態で絞り込み"
+    )
+    review_id: UUID | None = Field(
+        default=None, description="only emails about this review / 審査で絞り込み"
+    )
+    limit: int = Field(default=100, ge=1, le=500, description="at most this many, newest first")
+
+
+class EmailDeliveryOut(BaseModel):
+    id: UUID
+    message_id: str = Field(description="the Message-ID header the email was sent with")
+    event_type: str
+    review_id: UUID | None = Field(description="the review the email is about, if any")
+    to_address: str = Field(description="recipient / 宛先")
+    subject: str = Field(description="件名 / subject")
+    status: DeliveryStatus
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    created_at: datetime
+    attempt_log: list[dict[str, Any]]
+
+
 class CalendarFeedCreated(BaseModel):
     url: str = Field(
         description="Secret address of the iCalendar feed; shown only in this response."

@@ -413,6 +413,7 @@ async def _open_rereview(
         organization_id=str(engagement.organization_id),
         dedupe_key=f"rereview-invitation:{review.id}",
         event_type="review.opened",
+        review_id=str(review.id),
         to_address=last_invitation.email,
         subject=email.subject,
         body=email.body,
@@ -510,6 +511,8 @@ async def _announce(
             dedupe_key=f"reminder:{reminder.id}:{recipient.email.lower()}",
             event_type=event_type,
             event_id=event_id,
+            # The approved round whose re-review (or certificate) this reminder is about.
+            review_id=deadline.review_id or None,
             to_address=recipient.email,
             subject=email.subject,
             body=email.body,

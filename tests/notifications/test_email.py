@@ -10,7 +10,7 @@ import pytest
 
 from service.config import get_settings
 from service.jobs import transaction
-from service.notifications import outbox
+from service.notifications import email, outbox
 from service.notifications.models import DeliveryStatus, Notification
 from tests.factories import Org
 from tests.receivers import SmtpServer, free_port, smtp_server
@@ -56,6 +56,7 @@ async def test_japanese_subject_and_body_arrive_intact_and_correctly_encoded(
     [received] = smtp.sink.to("tanto@city.example.jp")
     raw = received.raw.decode("ascii")  # every header and the body travel as 7-bit ASCII
     assert "=?utf-8?" in raw.lower()  # RFC 2047 encoded-words in the headers
+    assert max(len(line) for line in raw.splitlines()) <= 78  # RFC 5322 2.1.1
     assert str(make_header(decode_header(received.message["Subject"]))) == SUBJECT
     assert received.message.get_content_type() == "text/plain"
     assert received.message.get_content_charset() == "utf-8"
@@ -178,3 +179,34 @@ async def test_a_lapsed_claim_is_taken_over_and_the_old_worker_records_nothing(
     row = await Notification.get(id=notification_id)
     assert row.attempts == 2 and row.claim_token != "dead-worker"
     assert smtp.sink.count() == 1
+
+
+async def test_consecutive_emails_share_one_smtp_connection(org: Org, smtp: SmtpServer) -> None:
+    for n in range(3):
+        await queue(org, f"reuse-{n}", to=f"kakari{n}@city.example.jp")
+    assert smtp.sink.count() == 3
+    assert smtp.sink.connections() == 1
+
+
+async def test_an_idle_connection_is_not_kept_past_its_time(
+    org: Org, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(email, "IDLE_SECONDS", 0.0)
+    for n in range(2):
+        await queue(org, f"idle-{n}", to=f"kakari{n}@city.example.jp")
+    assert smtp.sink.connections() == 2
+
+
+async def test_a_server_that_went_away_gets_a_new_connection(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = get_settings()
+    with smtp_server() as first:
+        monkeypatch.setattr(settings, "smtp_host", first.host)
+        monkeypatch.setattr(settings, "smtp_port", first.port)
+        await queue(org, "gone-1")  # its connection stays open, idle
+    with smtp_server(port=first.port) as second:  # restarted: the idle connection is dead
+        notification_id = await queue(org, "gone-2")
+        row = await Notification.get(id=notification_id)
+        assert row.status == DeliveryStatus.sent and row.attempts == 1
+        assert second.sink.count() == 1 and first.sink.count() == 1
