@@ -1,0 +1,473 @@
+"""Re-evaluating stored reviews when a newer version of their policy profile is loaded.
+
+Which reviews:
+- open ones, those with verdicts and no decision yet (evaluated, in_approval,
+  clarification_requested), evaluated under an older version of their profile: their verdicts
+  are replaced by the new ones, and the review records the new profile version;
+- decided ones (approved, approved with conditions, rejected) only on request
+  (`include_decided`): their decision and the verdicts it rests on stay as they are; the new
+  findings are kept in an Evaluation record (`applied` false) beside them, once per version.
+
+Re-evaluating never changes a review's status: an evaluated review stays evaluated, one part-way
+through its approval chain stays there (each further approval checks the verdicts again, so a
+requirement that now fails blocks it until overridden or rejected), and a review sent back for
+clarification is evaluated again when the vendor resubmits anyway.
+
+Overrides: a reviewer's override is kept when the requirement is still in the profile, its
+automatic outcome is unchanged, and its definition (applies_if, check, severity, on_fail) is the
+same in both versions; otherwise it is dropped and the report says so, because the reason given
+was about another finding. When the old version is no longer in policies/ its definition cannot
+be compared, and the override is dropped.
+
+Batching: reviews are read in chunks by id; each chunk is one transaction (its rows locked and
+their status checked again, so a review decided meanwhile is skipped, not half-written). Verdict
+rows are rewritten only where their digest changed; the others get their profile version in one
+UPDATE per chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from service.audit.service import Actor, record
+from service.catalog.loader import Catalog, current_catalog
+from service.catalog.policies import PolicyProfile, Requirement
+from service.checks.evaluate import evaluate_profile
+from service.checks.lookups import RegistryLookups
+from service.checks.models import Evaluation, EvaluationTrigger, Outcome, Verdict
+from service.checks.verdicts import (
+    finding_json,
+    ismap_snapshot_of,
+    outcome_counts,
+    profile_rows,
+)
+from service.engagements.models import Engagement
+from service.engagements.service import engagement_facts
+from service.jobs import transaction
+from service.questionnaire.models import AnswerSet
+from service.reviews.models import Review
+from service.reviews.states import ReviewStatus
+
+log = logging.getLogger(__name__)
+
+S = ReviewStatus
+OPEN_STATUSES = frozenset({S.evaluated, S.in_approval, S.clarification_requested})
+DECIDED_STATUSES = frozenset({S.approved, S.approved_with_conditions, S.rejected})
+DEFAULT_CHUNK = 1000
+# The report lists this many changed reviews; the counts always cover all of them.
+REPORT_LIMIT = 500
+
+
+@dataclass
+class ReviewChanges:
+    review_id: str
+    organization_id: str
+    status: str
+    profile_id: str
+    from_version: int | None
+    to_version: int
+    applied: bool  # false: a decided review, its verdicts left as they were
+    changes: list[dict[str, Any]]
+
+
+@dataclass
+class Timings:
+    load: float = 0.0
+    evaluate: float = 0.0
+    write: float = 0.0
+
+
+@dataclass
+class ReevaluationReport:
+    run_id: str
+    dry_run: bool
+    include_decided: bool
+    profiles: dict[str, int] = field(default_factory=dict)  # profile id -> the version used
+    considered: int = 0
+    reevaluated: int = 0  # open reviews whose verdicts were replaced
+    recorded: int = 0  # decided reviews given an Evaluation record only
+    changed: int = 0  # reviews with at least one change
+    skipped: int = 0  # changed status meanwhile (e.g. decided while the batch ran)
+    reviews: list[ReviewChanges] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)
+
+
+def _definition(requirement: Requirement) -> tuple[str, str, str, str]:
+    return (requirement.applies_if, requirement.check, requirement.severity, requirement.on_fail)
+
+
+@dataclass
+class _Old:
+    id: UUID
+    outcome: str
+    fingerprint: str
+    override: tuple[Any, ...] | None  # (outcome, reason, by, at) of a reviewer's override
+
+
+@dataclass
+class _Plan:
+    """What one review's re-evaluation writes."""
+
+    review: dict[str, Any]
+    applied: bool
+    changes: list[dict[str, Any]]
+    findings: list[Any]
+    delete: list[UUID] = field(default_factory=list)
+    insert: list[Verdict] = field(default_factory=list)
+
+
+async def reevaluate_reviews(
+    *,
+    actor: Actor,
+    organization_id: str | None = None,
+    include_decided: bool = False,
+    dry_run: bool = False,
+    chunk_size: int = DEFAULT_CHUNK,
+    on: date | None = None,
+    catalog: Catalog | None = None,
+) -> ReevaluationReport:
+    """Re-evaluate the reviews of every profile whose latest version is newer than theirs."""
+    from service.checks.service import registry_lookups
+
+    catalog = catalog or current_catalog()
+    report = ReevaluationReport(
+        run_id=str(uuid4()), dry_run=dry_run, include_decided=include_decided
+    )
+    statuses = OPEN_STATUSES | (DECIDED_STATUSES if include_decided else frozenset())
+    lookups_template = await registry_lookups(on)
+    profile_ids = {pid for pid, _ in catalog.profiles}
+    for profile_id in sorted(profile_ids):
+        profile = catalog.latest_profile(profile_id)
+        assert profile is not None
+        query = Review.filter(
+            profile_id=profile_id, profile_version__lt=profile.version, status__in=statuses
+        )
+        if organization_id is not None:
+            query = query.filter(organization_id=organization_id)
+        batch = _ProfileBatch(catalog, profile, actor, report, lookups_template)
+        last_id: Any = None
+        while True:
+            started = time.perf_counter()
+            page = query.filter(id__gt=last_id) if last_id is not None else query
+            reviews = (
+                await page.order_by("id")
+                .limit(chunk_size)
+                .values("id", "organization_id", "engagement_id", "status", "profile_version")
+            )
+            report.timings.load += time.perf_counter() - started
+            if not reviews:
+                break
+            last_id = reviews[-1]["id"]
+            await batch.run_chunk(reviews, dry_run=dry_run)
+        if batch.touched:
+            report.profiles[profile_id] = profile.version
+    log.info(
+        "re-evaluation %s: %d considered, %d re-evaluated, %d recorded, %d changed, %d skipped",
+        report.run_id,
+        report.considered,
+        report.reevaluated,
+        report.recorded,
+        report.changed,
+        report.skipped,
+    )
+    return report
+
+
+class _ProfileBatch:
+    """Evaluates chunks of reviews under one compiled profile version."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        profile: PolicyProfile,
+        actor: Actor,
+        report: ReevaluationReport,
+        lookups: RegistryLookups,
+    ) -> None:
+        self.catalog = catalog
+        self.profile = profile
+        self.actor = actor
+        self.report = report
+        self.lookups = lookups
+        self.rows = profile_rows(profile)
+        self.definitions = {r.id: _definition(r) for r in profile.requirements}
+        self.touched = False
+
+    def _same_definition(self, old_version: int | None, requirement_id: str) -> bool:
+        old = self.catalog.profiles.get((self.profile.id, old_version or 0))
+        requirement = old.requirement(requirement_id) if old is not None else None
+        if requirement is None:
+            return False
+        return _definition(requirement) == self.definitions.get(requirement_id)
+
+    async def run_chunk(self, reviews: list[dict[str, Any]], *, dry_run: bool) -> None:
+        report = self.report
+        started = time.perf_counter()
+        ids = [r["id"] for r in reviews]
+        decided_ids = [r["id"] for r in reviews if r["status"] in DECIDED_STATUSES]
+        already: set[str] = set()
+        if decided_ids:  # a decided review is recorded once per version, not once per run
+            already = set(
+                str(rid)
+                for rid in await Evaluation.filter(
+                    review_id__in=decided_ids,
+                    profile_id=self.profile.id,
+                    profile_version=self.profile.version,
+                    applied=False,
+                ).values_list("review_id", flat=True)
+            )
+        reviews = [r for r in reviews if str(r["id"]) not in already]
+        engagement_ids = {r["engagement_id"] for r in reviews}
+        engagements = {
+            str(e.id): engagement_facts(e) for e in await Engagement.filter(id__in=engagement_ids)
+        }
+        answers = {
+            str(rid): value
+            for rid, value in await AnswerSet.filter(review_id__in=ids).values_list(
+                "review_id", "answers"
+            )
+        }
+        old: dict[str, dict[str, _Old]] = defaultdict(dict)
+        for vid, rid, req_id, outcome, fingerprint, *override in await Verdict.filter(
+            review_id__in=ids
+        ).values_list(
+            "id",
+            "review_id",
+            "requirement_id",
+            "outcome",
+            "fingerprint",
+            "override_outcome",
+            "override_reason",
+            "overridden_by_id",
+            "overridden_at",
+        ):
+            old[str(rid)][req_id] = _Old(
+                vid, str(outcome), fingerprint, tuple(override) if override[0] else None
+            )
+        report.timings.load += time.perf_counter() - started
+
+        started = time.perf_counter()
+        plans = [self._plan(r, engagements, answers, old[str(r["id"])]) for r in reviews]
+        report.timings.evaluate += time.perf_counter() - started
+        report.considered += len(reviews)
+        if not plans:
+            return
+        self.touched = True
+        started = time.perf_counter()
+        if dry_run:
+            for plan in plans:
+                self._count(plan)
+        else:
+            await self._write(plans)
+        report.timings.write += time.perf_counter() - started
+
+    def _plan(
+        self,
+        review: dict[str, Any],
+        engagements: dict[str, dict[str, Any]],
+        answers: dict[str, dict[str, Any]],
+        old: dict[str, _Old],
+    ) -> _Plan:
+        lookups = RegistryLookups(ismap_index=self.lookups.ismap_index, on=self.lookups.on)
+        findings = evaluate_profile(
+            self.profile.requirements,
+            engagements[str(review["engagement_id"])],
+            answers.get(str(review["id"]), {}),
+            lookups=lookups,
+        )
+        applied = review["status"] not in DECIDED_STATUSES
+        plan = _Plan(review=review, applied=applied, changes=[], findings=findings)
+        new_ids = set()
+        for row, finding in zip(self.rows, findings, strict=True):
+            new_ids.add(row.requirement_id)
+            before = old.get(row.requirement_id)
+            fingerprint = row.fingerprint(finding)
+            if before is None:
+                plan.changes.append(
+                    {
+                        "requirement_id": row.requirement_id,
+                        "change": "added",
+                        "to": finding.outcome.value,
+                    }
+                )
+            elif before.outcome != finding.outcome.value:
+                plan.changes.append(
+                    {
+                        "requirement_id": row.requirement_id,
+                        "change": "outcome_changed",
+                        "from": before.outcome,
+                        "to": finding.outcome.value,
+                        "override_dropped": applied and before.override is not None,
+                    }
+                )
+            if not applied:
+                continue
+            keep = (
+                before is not None
+                and before.override is not None
+                and before.outcome == finding.outcome.value
+                and self._same_definition(review["profile_version"], row.requirement_id)
+            )
+            if before is not None and before.override is not None and not keep:
+                if before.outcome == finding.outcome.value:  # same outcome, other definition
+                    plan.changes.append(
+                        {
+                            "requirement_id": row.requirement_id,
+                            "change": "definition_changed",
+                            "from": before.outcome,
+                            "to": finding.outcome.value,
+                            "override_dropped": True,
+                        }
+                    )
+            elif before is not None and before.fingerprint == fingerprint:
+                continue  # says the same: only its profile version moves on
+            if before is not None:
+                plan.delete.append(before.id)
+            verdict = row.verdict(
+                finding,
+                organization_id=str(review["organization_id"]),
+                review_id=str(review["id"]),
+                profile=self.profile,
+                fingerprint=fingerprint,
+            )
+            if keep and before is not None and before.override is not None:
+                outcome, reason, by, at = before.override
+                verdict.override_outcome = Outcome(outcome)
+                verdict.override_reason = reason
+                verdict.overridden_by_id = by
+                verdict.overridden_at = at
+            plan.insert.append(verdict)
+        for requirement_id, before in old.items():
+            if requirement_id not in new_ids:
+                plan.changes.append(
+                    {
+                        "requirement_id": requirement_id,
+                        "change": "removed",
+                        "from": before.outcome,
+                        "override_dropped": applied and before.override is not None,
+                    }
+                )
+                if applied:
+                    plan.delete.append(before.id)
+        return plan
+
+    def _count(self, plan: _Plan) -> None:
+        report = self.report
+        if plan.applied:
+            report.reevaluated += 1
+        else:
+            report.recorded += 1
+        if plan.changes:
+            report.changed += 1
+            if len(report.reviews) < REPORT_LIMIT:
+                review = plan.review
+                report.reviews.append(
+                    ReviewChanges(
+                        review_id=str(review["id"]),
+                        organization_id=str(review["organization_id"]),
+                        status=str(review["status"]),
+                        profile_id=self.profile.id,
+                        from_version=review["profile_version"],
+                        to_version=self.profile.version,
+                        applied=plan.applied,
+                        changes=plan.changes,
+                    )
+                )
+
+    async def _write(self, plans: list[_Plan]) -> None:
+        async with transaction() as conn:
+            # Lock the chunk's reviews and drop any whose status moved since they were read:
+            # a review decided meanwhile keeps the verdicts its decision rests on.
+            ids = [p.review["id"] for p in plans]
+            now_status = {
+                str(rid): status
+                for rid, status in await Review.filter(id__in=ids)
+                .select_for_update()
+                .using_db(conn)
+                .values_list("id", "status")
+            }
+            current = [
+                p for p in plans if now_status.get(str(p.review["id"])) == p.review["status"]
+            ]
+            self.report.skipped += len(plans) - len(current)
+            applied = [p for p in current if p.applied]
+            await self._replace_verdicts(conn, applied)
+            now = datetime.now(UTC)
+            await Evaluation.bulk_create(
+                [self._evaluation(p) for p in current], batch_size=500, using_db=conn
+            )
+            if applied:
+                await (
+                    Review.filter(id__in=[p.review["id"] for p in applied])
+                    .using_db(conn)
+                    .update(profile_version=self.profile.version, updated_at=now)
+                )
+            await self._audit(conn, current)
+        for plan in current:
+            self._count(plan)
+
+    async def _replace_verdicts(self, conn: BaseDBAsyncClient, plans: list[_Plan]) -> None:
+        if not plans:
+            return
+        delete = [vid for p in plans for vid in p.delete]
+        for start in range(0, len(delete), 500):
+            await Verdict.filter(id__in=delete[start : start + 500]).using_db(conn).delete()
+        await (
+            Verdict.filter(review_id__in=[p.review["id"] for p in plans])
+            .using_db(conn)
+            .update(
+                profile_id=self.profile.id,
+                profile_version=self.profile.version,
+                evaluated_at=datetime.now(UTC),
+            )
+        )
+        inserts = [v for p in plans for v in p.insert]
+        if inserts:
+            await Verdict.bulk_create(inserts, batch_size=1000, using_db=conn)
+
+    def _evaluation(self, plan: _Plan) -> Evaluation:
+        review = plan.review
+        return Evaluation(
+            organization_id=review["organization_id"],
+            review_id=review["id"],
+            trigger=EvaluationTrigger.reevaluation,
+            run_id=self.report.run_id,
+            profile_id=self.profile.id,
+            profile_version=self.profile.version,
+            previous_profile_version=review["profile_version"],
+            review_status=str(review["status"]),
+            applied=plan.applied,
+            counts=outcome_counts(plan.findings),
+            changes=plan.changes,
+            findings=[] if plan.applied else [finding_json(f) for f in plan.findings],
+            ismap_snapshot_id=ismap_snapshot_of(plan.findings),
+        )
+
+    async def _audit(self, conn: BaseDBAsyncClient, plans: list[_Plan]) -> None:
+        """One event per organization and chunk (per-review detail is in the Evaluation rows)."""
+        by_org: dict[str, list[_Plan]] = defaultdict(list)
+        for plan in plans:
+            by_org[str(plan.review["organization_id"])].append(plan)
+        for organization_id, group in by_org.items():
+            await record(
+                conn,
+                organization_id=organization_id,
+                actor=self.actor,
+                action="policies.reevaluated",
+                object_type="policy_profile",
+                object_id=f"{self.profile.id}@{self.profile.version}",
+                data={
+                    "run_id": self.report.run_id,
+                    "reviews": len(group),
+                    "decided_recorded_only": sum(1 for p in group if not p.applied),
+                    "changed_review_ids": [str(p.review["id"]) for p in group if p.changes],
+                },
+            )
