@@ -33,16 +33,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.audit.service import Actor, record
 from service.catalog.loader import Catalog, current_catalog
 from service.catalog.policies import PolicyProfile, Requirement
+from service.checks import bulk
 from service.checks.evaluate import evaluate_profile
 from service.checks.lookups import RegistryLookups
-from service.checks.models import Evaluation, EvaluationTrigger, Outcome, Verdict
+from service.checks.models import Evaluation, EvaluationTrigger
 from service.checks.verdicts import (
     finding_json,
     ismap_snapshot_of,
@@ -50,9 +52,7 @@ from service.checks.verdicts import (
     profile_rows,
 )
 from service.engagements.models import Engagement
-from service.engagements.service import engagement_facts
 from service.jobs import transaction
-from service.questionnaire.models import AnswerSet
 from service.reviews.models import Review
 from service.reviews.states import ReviewStatus
 
@@ -106,10 +106,29 @@ def _definition(requirement: Requirement) -> tuple[str, str, str, str]:
 
 @dataclass
 class _Old:
-    id: UUID
+    id: str
     outcome: str
     fingerprint: str
     override: tuple[Any, ...] | None  # (outcome, reason, by, at) of a reviewer's override
+
+
+# What engagement_facts gives, read as plain columns (no model objects for 100,000 rows).
+_FACT_FIELDS = (
+    "kind",
+    "supplier_type",
+    "confidentiality",
+    "integrity",
+    "availability",
+    "personal_data",
+    "my_number",
+    "network_segment",
+    "subcontracting",
+    "term_months",
+)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
 
 
 @dataclass
@@ -120,8 +139,8 @@ class _Plan:
     applied: bool
     changes: list[dict[str, Any]]
     findings: list[Any]
-    delete: list[UUID] = field(default_factory=list)
-    insert: list[Verdict] = field(default_factory=list)
+    delete: list[str] = field(default_factory=list)
+    insert: list[list[Any]] = field(default_factory=list)
 
 
 async def reevaluate_reviews(
@@ -200,6 +219,7 @@ class _ProfileBatch:
         self.rows = profile_rows(profile)
         self.definitions = {r.id: _definition(r) for r in profile.requirements}
         self.touched = False
+        self.started = datetime.now(UTC)
 
     def _same_definition(self, old_version: int | None, requirement_id: str) -> bool:
         old = self.catalog.profiles.get((self.profile.id, old_version or 0))
@@ -211,7 +231,6 @@ class _ProfileBatch:
     async def run_chunk(self, reviews: list[dict[str, Any]], *, dry_run: bool) -> None:
         report = self.report
         started = time.perf_counter()
-        ids = [r["id"] for r in reviews]
         decided_ids = [r["id"] for r in reviews if r["status"] in DECIDED_STATUSES]
         already: set[str] = set()
         if decided_ids:  # a decided review is recorded once per version, not once per run
@@ -225,33 +244,28 @@ class _ProfileBatch:
                 ).values_list("review_id", flat=True)
             )
         reviews = [r for r in reviews if str(r["id"]) not in already]
+        review_ids = [str(r["id"]) for r in reviews]
+        if not review_ids:
+            report.timings.load += time.perf_counter() - started
+            return
         engagement_ids = {r["engagement_id"] for r in reviews}
         engagements = {
-            str(e.id): engagement_facts(e) for e in await Engagement.filter(id__in=engagement_ids)
+            str(row["id"]): {name: _plain(row[name]) for name in _FACT_FIELDS}
+            for row in await Engagement.filter(id__in=engagement_ids).values("id", *_FACT_FIELDS)
         }
-        answers = {
-            str(rid): value
-            for rid, value in await AnswerSet.filter(review_id__in=ids).values_list(
-                "review_id", "answers"
-            )
-        }
+        conn = connections.get("default")
+        answers = await bulk.review_answers(conn, review_ids)
         old: dict[str, dict[str, _Old]] = defaultdict(dict)
-        for vid, rid, req_id, outcome, fingerprint, *override in await Verdict.filter(
-            review_id__in=ids
-        ).values_list(
-            "id",
-            "review_id",
-            "requirement_id",
-            "outcome",
-            "fingerprint",
-            "override_outcome",
-            "override_reason",
-            "overridden_by_id",
-            "overridden_at",
+        overridden = []
+        for vid, rid, requirement_id, outcome, fingerprint, override in await bulk.current_verdicts(
+            conn, review_ids
         ):
-            old[str(rid)][req_id] = _Old(
-                vid, str(outcome), fingerprint, tuple(override) if override[0] else None
-            )
+            old[rid][requirement_id] = _Old(vid, outcome, fingerprint, None)
+            if override is not None:
+                overridden.append((rid, requirement_id, vid))
+        found = await bulk.overrides(conn, [vid for _, _, vid in overridden])
+        for rid, requirement_id, vid in overridden:
+            old[rid][requirement_id].override = found[vid]
         report.timings.load += time.perf_counter() - started
 
         started = time.perf_counter()
@@ -331,20 +345,17 @@ class _ProfileBatch:
                 continue  # says the same: only its profile version moves on
             if before is not None:
                 plan.delete.append(before.id)
-            verdict = row.verdict(
-                finding,
-                organization_id=str(review["organization_id"]),
-                review_id=str(review["id"]),
-                profile=self.profile,
-                fingerprint=fingerprint,
+            plan.insert.append(
+                row.insert_row(
+                    finding,
+                    organization_id=str(review["organization_id"]),
+                    review_id=str(review["id"]),
+                    profile=self.profile,
+                    fingerprint=fingerprint,
+                    override=before.override if keep and before is not None else None,
+                    at=self.started,
+                )
             )
-            if keep and before is not None and before.override is not None:
-                outcome, reason, by, at = before.override
-                verdict.override_outcome = Outcome(outcome)
-                verdict.override_reason = reason
-                verdict.overridden_by_id = by
-                verdict.overridden_at = at
-            plan.insert.append(verdict)
         for requirement_id, before in old.items():
             if requirement_id not in new_ids:
                 plan.changes.append(
@@ -417,21 +428,15 @@ class _ProfileBatch:
     async def _replace_verdicts(self, conn: BaseDBAsyncClient, plans: list[_Plan]) -> None:
         if not plans:
             return
-        delete = [vid for p in plans for vid in p.delete]
-        for start in range(0, len(delete), 500):
-            await Verdict.filter(id__in=delete[start : start + 500]).using_db(conn).delete()
-        await (
-            Verdict.filter(review_id__in=[p.review["id"] for p in plans])
-            .using_db(conn)
-            .update(
-                profile_id=self.profile.id,
-                profile_version=self.profile.version,
-                evaluated_at=datetime.now(UTC),
-            )
+        await bulk.delete_verdicts(conn, [vid for p in plans for vid in p.delete])
+        await bulk.move_verdicts_to(
+            conn,
+            [str(p.review["id"]) for p in plans],
+            profile_id=self.profile.id,
+            profile_version=self.profile.version,
+            at=self.started,
         )
-        inserts = [v for p in plans for v in p.insert]
-        if inserts:
-            await Verdict.bulk_create(inserts, batch_size=1000, using_db=conn)
+        await bulk.insert_verdicts(conn, [row for p in plans for row in p.insert])
 
     def _evaluation(self, plan: _Plan) -> Evaluation:
         review = plan.review

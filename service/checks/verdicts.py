@@ -6,7 +6,9 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 from service.catalog.policies import PolicyProfile, Requirement
 from service.checks.evaluate import ISMAP_INPUT, Finding
@@ -25,12 +27,51 @@ class RequirementRows:
         self.severity = requirement.severity.value
         self.on_fail = requirement.on_fail.value
         self.sources = [s.model_dump() for s in requirement.sources]
-        self._static = _dump([self.severity, self.on_fail, self.sources])
+        self.sources_json = _dump(self.sources)
+        self._static = repr((self.severity, self.on_fail, self.sources))
 
     def fingerprint(self, finding: Finding) -> str:
-        """Equal digests mean the stored verdict already says what this finding says."""
-        content = _dump([finding.outcome.value, finding.reason, finding.inputs]) + self._static
+        """Equal digests mean the stored verdict already says what this finding says.
+
+        repr, not JSON: the values are plain (answers as decoded from JSON, reasons, inputs
+        built in a fixed order), and repr is several times faster for millions of rows.
+        """
+        content = repr((finding.outcome.value, finding.reason, finding.inputs)) + self._static
         return hashlib.blake2b(content.encode(), digest_size=16).hexdigest()
+
+    def insert_row(
+        self,
+        finding: Finding,
+        *,
+        organization_id: str,
+        review_id: str,
+        profile: PolicyProfile,
+        fingerprint: str,
+        override: tuple[Any, ...] | None,
+        at: datetime,
+    ) -> list[Any]:
+        """A verdict as a row of bulk.VERDICT_COLUMNS, for the re-evaluation batch."""
+        outcome, reason, by, when = override or (None, "", None, None)
+        return [
+            str(uuid4()),
+            organization_id,
+            review_id,
+            self.requirement_id,
+            profile.id,
+            profile.version,
+            finding.outcome.value,
+            self.severity,
+            self.on_fail,
+            _dump(finding.reason),
+            self.sources_json,
+            _dump(finding.inputs),
+            outcome,
+            reason,
+            by,
+            when,
+            at,
+            fingerprint,
+        ]
 
     def verdict(
         self,
