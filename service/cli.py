@@ -299,6 +299,7 @@ def cmd_policies_reevaluate(args: argparse.Namespace) -> int:
             organization_id=args.org,
             include_decided=args.include_decided,
             dry_run=args.dry_run,
+            full=args.full,
         )
         mode = " (dry run: nothing written)" if report.dry_run else ""
         versions = ", ".join(f"{p}@{v}" for p, v in report.profiles.items()) or "none"
@@ -377,6 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="also record new findings for decided reviews (decision and verdicts stay)",
     )
     reevaluate.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    reevaluate.add_argument(
+        "--full", action="store_true", help="evaluate unchanged requirements again too"
+    )
     reevaluate.set_defaults(func=cmd_policies_reevaluate)
 
     forms = commands.add_parser("forms", help="questionnaires").add_subparsers(required=True)

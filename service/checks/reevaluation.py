@@ -19,17 +19,24 @@ same in both versions; otherwise it is dropped and the report says so, because t
 was about another finding. When the old version is no longer in policies/ its definition cannot
 be compared, and the override is dropped.
 
-Batching: reviews are read in chunks by id; each chunk is one transaction (its rows locked and
-their status checked again, so a review decided meanwhile is skipped, not half-written). Verdict
-rows are rewritten only where their digest changed; the others get their profile version in one
-UPDATE per chunk.
+What is evaluated: the requirements whose verdict can differ. Answers are locked from
+submission to decision and engagement facts never change, so a requirement whose definition
+(applies_if, check, severity, on_fail, fail_reason, sources) is the same in the review's old
+version gives the verdict already stored; it is not evaluated again unless it looks something up
+(ISMAP: the list or the day may have changed), the review awaits clarification (its answers may
+have changed), the old version is no longer in the catalog, or `full` is asked for.
+
+Batching: reviews are read in chunks by id, with plain SQL for the verdict rows (bulk.py); each
+chunk is one transaction (its rows locked and their status checked again, so a review decided
+meanwhile is skipped, not half-written). Verdict rows are rewritten only where their digest
+changed; the others get their profile version in one UPDATE per chunk.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -48,7 +55,6 @@ from service.checks.models import Evaluation, EvaluationTrigger
 from service.checks.verdicts import (
     finding_json,
     ismap_snapshot_of,
-    outcome_counts,
     profile_rows,
 )
 from service.engagements.models import Engagement
@@ -104,6 +110,16 @@ def _definition(requirement: Requirement) -> tuple[str, str, str, str]:
     return (requirement.applies_if, requirement.check, requirement.severity, requirement.on_fail)
 
 
+def _verdict_definition(requirement: Requirement) -> tuple[Any, ...]:
+    """Everything a stored verdict is made of, besides the answers."""
+    return (
+        *_definition(requirement),
+        requirement.fail_reason.ja,
+        requirement.fail_reason.en,
+        tuple((s.document, s.section) for s in requirement.sources),
+    )
+
+
 @dataclass
 class _Old:
     id: str
@@ -141,6 +157,7 @@ class _Plan:
     findings: list[Any]
     delete: list[str] = field(default_factory=list)
     insert: list[list[Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
 
 
 async def reevaluate_reviews(
@@ -152,8 +169,13 @@ async def reevaluate_reviews(
     chunk_size: int = DEFAULT_CHUNK,
     on: date | None = None,
     catalog: Catalog | None = None,
+    full: bool = False,
 ) -> ReevaluationReport:
-    """Re-evaluate the reviews of every profile whose latest version is newer than theirs."""
+    """Re-evaluate the reviews of every profile whose latest version is newer than theirs.
+
+    `full` evaluates every requirement again, also those defined as in the review's version
+    (e.g. after a change to the evaluation engine itself).
+    """
     from service.checks.service import registry_lookups
 
     catalog = catalog or current_catalog()
@@ -171,7 +193,7 @@ async def reevaluate_reviews(
         )
         if organization_id is not None:
             query = query.filter(organization_id=organization_id)
-        batch = _ProfileBatch(catalog, profile, actor, report, lookups_template)
+        batch = _ProfileBatch(catalog, profile, actor, report, lookups_template, full=full)
         last_id: Any = None
         while True:
             started = time.perf_counter()
@@ -210,6 +232,8 @@ class _ProfileBatch:
         actor: Actor,
         report: ReevaluationReport,
         lookups: RegistryLookups,
+        *,
+        full: bool,
     ) -> None:
         self.catalog = catalog
         self.profile = profile
@@ -218,8 +242,33 @@ class _ProfileBatch:
         self.lookups = lookups
         self.rows = profile_rows(profile)
         self.definitions = {r.id: _definition(r) for r in profile.requirements}
+        self.all_ids = frozenset(self.definitions)
+        self.full = full
+        self._subsets: dict[int | None, tuple[list[Requirement], frozenset[str]] | None] = {}
         self.touched = False
         self.started = datetime.now(UTC)
+
+    def _to_evaluate(
+        self, old_version: int | None
+    ) -> tuple[list[Requirement], frozenset[str]] | None:
+        """The requirements whose verdicts may differ from those stored under `old_version`.
+
+        None: all of them (that version is no longer in the catalog). A requirement that looks
+        something up is always evaluated: the list or the day may have changed.
+        """
+        if old_version not in self._subsets:
+            old = self.catalog.profiles.get((self.profile.id, old_version or 0))
+            if old is None:
+                self._subsets[old_version] = None
+            else:
+                before = {r.id: _verdict_definition(r) for r in old.requirements}
+                subset = [
+                    r
+                    for r in self.profile.requirements
+                    if r.check_expr.lookups or before.get(r.id) != _verdict_definition(r)
+                ]
+                self._subsets[old_version] = (subset, frozenset(r.id for r in subset))
+        return self._subsets[old_version]
 
     def _same_definition(self, old_version: int | None, requirement_id: str) -> bool:
         old = self.catalog.profiles.get((self.profile.id, old_version or 0))
@@ -291,18 +340,33 @@ class _ProfileBatch:
         old: dict[str, _Old],
     ) -> _Plan:
         lookups = RegistryLookups(ismap_index=self.lookups.ismap_index, on=self.lookups.on)
+        applied = review["status"] not in DECIDED_STATUSES
+        requirements = self.profile.requirements
+        # Answers are locked from submission to decision (not while clarification is asked for),
+        # and the engagement facts never change: a requirement defined as before gives the
+        # verdict it gave, so only the others are evaluated again.
+        if applied and review["status"] != S.clarification_requested and not self.full:
+            subset = self._to_evaluate(review["profile_version"])
+            if subset is not None and self.all_ids - subset[1] <= old.keys():
+                requirements = subset[0]
         findings = evaluate_profile(
-            self.profile.requirements,
+            requirements,
             engagements[str(review["engagement_id"])],
             answers.get(str(review["id"]), {}),
             lookups=lookups,
         )
-        applied = review["status"] not in DECIDED_STATUSES
+        by_id = {r.id: f for r, f in zip(requirements, findings, strict=True)}
         plan = _Plan(review=review, applied=applied, changes=[], findings=findings)
         new_ids = set()
-        for row, finding in zip(self.rows, findings, strict=True):
+        for row in self.rows:
             new_ids.add(row.requirement_id)
             before = old.get(row.requirement_id)
+            finding = by_id.get(row.requirement_id)
+            if finding is None:  # defined as before: the stored verdict stands
+                assert before is not None
+                plan.counts[before.outcome] += 1
+                continue
+            plan.counts[finding.outcome.value] += 1
             fingerprint = row.fingerprint(finding)
             if before is None:
                 plan.changes.append(
@@ -450,7 +514,7 @@ class _ProfileBatch:
             previous_profile_version=review["profile_version"],
             review_status=str(review["status"]),
             applied=plan.applied,
-            counts=outcome_counts(plan.findings),
+            counts=dict(plan.counts),
             changes=plan.changes,
             findings=[] if plan.applied else [finding_json(f) for f in plan.findings],
             ismap_snapshot_id=ismap_snapshot_of(plan.findings),
