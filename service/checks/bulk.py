@@ -127,3 +127,38 @@ async def move_verdicts_to(
         f"WHERE review_id IN ({_marks(len(review_ids))})"
     )
     await conn.execute_query(_sql(conn, statement), [profile_id, profile_version, at, *review_ids])
+
+
+EVALUATION_COLUMNS = (
+    "id",
+    "organization_id",
+    "review_id",
+    "trigger",
+    "run_id",
+    "profile_id",
+    "profile_version",
+    "previous_profile_version",
+    "review_status",
+    "applied",
+    "counts",
+    "changes",
+    "findings",
+    "ismap_snapshot_id",
+    "created_at",
+)
+
+
+async def insert_evaluations(conn: BaseDBAsyncClient, rows: list[list[Any]]) -> None:
+    """Rows in EVALUATION_COLUMNS order; JSON columns as Python values (encoded here)."""
+    if not rows:
+        return
+    encoded = [
+        [*row[:10], _dump(row[10]), _dump(row[11]), _dump(row[12]), *row[13:]] for row in rows
+    ]
+    columns = ", ".join(f'"{c}"' for c in EVALUATION_COLUMNS)
+    statement = f"INSERT INTO evaluation ({columns}) VALUES ({_marks(len(EVALUATION_COLUMNS))})"  # noqa: S608
+    await conn.execute_many(_sql(conn, statement), encoded)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

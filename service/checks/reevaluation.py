@@ -476,9 +476,7 @@ class _ProfileBatch:
             applied = [p for p in current if p.applied]
             await self._replace_verdicts(conn, applied)
             now = datetime.now(UTC)
-            await Evaluation.bulk_create(
-                [self._evaluation(p) for p in current], batch_size=500, using_db=conn
-            )
+            await bulk.insert_evaluations(conn, [self._evaluation(p, now) for p in current])
             if applied:
                 await (
                     Review.filter(id__in=[p.review["id"] for p in applied])
@@ -502,23 +500,26 @@ class _ProfileBatch:
         )
         await bulk.insert_verdicts(conn, [row for p in plans for row in p.insert])
 
-    def _evaluation(self, plan: _Plan) -> Evaluation:
+    def _evaluation(self, plan: _Plan, now: datetime) -> list[Any]:
+        """The review's Evaluation row, in bulk.EVALUATION_COLUMNS order."""
         review = plan.review
-        return Evaluation(
-            organization_id=review["organization_id"],
-            review_id=review["id"],
-            trigger=EvaluationTrigger.reevaluation,
-            run_id=self.report.run_id,
-            profile_id=self.profile.id,
-            profile_version=self.profile.version,
-            previous_profile_version=review["profile_version"],
-            review_status=str(review["status"]),
-            applied=plan.applied,
-            counts=dict(plan.counts),
-            changes=plan.changes,
-            findings=[] if plan.applied else [finding_json(f) for f in plan.findings],
-            ismap_snapshot_id=ismap_snapshot_of(plan.findings),
-        )
+        return [
+            str(uuid4()),
+            str(review["organization_id"]),
+            str(review["id"]),
+            EvaluationTrigger.reevaluation.value,
+            self.report.run_id,
+            self.profile.id,
+            self.profile.version,
+            review["profile_version"],
+            str(review["status"]),
+            plan.applied,
+            dict(plan.counts),
+            plan.changes,
+            [] if plan.applied else [finding_json(f) for f in plan.findings],
+            ismap_snapshot_of(plan.findings),
+            now,
+        ]
 
     async def _audit(self, conn: BaseDBAsyncClient, plans: list[_Plan]) -> None:
         """One event per organization and chunk (per-review detail is in the Evaluation rows)."""
