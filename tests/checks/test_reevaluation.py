@@ -266,3 +266,23 @@ async def test_the_cli_reports_then_reevaluates(
     assert "1 review(s) considered, 1 re-evaluated" in done.stdout
     assert (await Review.get(id=review["id"])).profile_version == 2
     assert {v.profile_version for v in (await verdicts_of(review["id"])).values()} == {2}
+
+
+async def test_a_reworded_fail_reason_rewrites_the_verdict_and_keeps_its_override(
+    client: httpx.AsyncClient, org: Org, folders: CatalogFolders
+) -> None:
+    review = await evaluated_review(client, org, answers=weak_answers())
+    await override(client, org, review["id"], UNCHANGED)
+    before = await verdicts_of(review["id"])
+    policy = folders.root / "policies/base-v2.yaml"
+    text = policy.read_text("utf-8")
+    old_reason = before[UNCHANGED].reason["ja"]
+    assert text.count(old_reason) == 2  # CLD2-BLD-01 and its copy NEW-01
+    policy.write_text(text.replace(old_reason, "管理者の多要素認証が確認できません。", 1), "utf-8")
+    report = await run(folders.load(), org)
+    assert report.reevaluated == 1
+    after = (await verdicts_of(review["id"]))[UNCHANGED]
+    assert after.reason["ja"] == "管理者の多要素認証が確認できません。"
+    assert after.id != before[UNCHANGED].id  # rewritten, because what it says changed
+    assert (after.outcome, after.override_outcome) == ("fail", "pass")  # same check: kept
+    assert after.override_reason == before[UNCHANGED].override_reason
