@@ -6,6 +6,7 @@ from service.checks.models import EvaluationTrigger
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields
+from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0001_initial')]
@@ -32,7 +33,7 @@ class Migration(migrations.Migration):
                 ('ismap_snapshot_id', fields.CharField(default='', max_length=64)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'evaluation', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One evaluation of a review: under which profile version, why, and what changed.'},
+            options={'table': 'evaluation', 'app': 'models', 'indexes': [Index(fields=['review', 'profile_id', 'profile_version'])], 'pk_attr': 'id', 'table_description': 'One evaluation of a review: under which profile version, why, and what changed.'},
             bases=['Model'],
         ),
         ops.AddField(
