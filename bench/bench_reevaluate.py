@@ -192,6 +192,11 @@ async def run(args: argparse.Namespace, folders: Path) -> dict[str, Any]:
     await init_db()
     try:
         seeded = await seed(args.reviews)
+        # A table filled in one go has no planner statistics until autovacuum analyses it;
+        # without them PostgreSQL scans all verdict rows for each chunk's IN list.
+        from tortoise import connections
+
+        await connections.get("default").execute_script("ANALYZE")
         verdict_rows = await Verdict.all().count()
         catalog = load_catalog(
             Settings(

@@ -102,4 +102,4 @@ class Evaluation(Model):
     class Meta:
         table = "evaluation"
         # A review's evaluations, and "was this decided review recorded under that version?"
-        indexes = (("review", "profile_id", "profile_version"),)
+        indexes = (("review_id", "profile_id", "profile_version"),)

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('ismap_snapshot_id', fields.CharField(default='', max_length=64)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'evaluation', 'app': 'models', 'indexes': [Index(fields=['review', 'profile_id', 'profile_version'])], 'pk_attr': 'id', 'table_description': 'One evaluation of a review: under which profile version, why, and what changed.'},
+            options={'table': 'evaluation', 'app': 'models', 'indexes': [Index(fields=['review_id', 'profile_id', 'profile_version'])], 'pk_attr': 'id', 'table_description': 'One evaluation of a review: under which profile version, why, and what changed.'},
             bases=['Model'],
         ),
         ops.AddField(
