@@ -324,6 +324,48 @@ def cmd_ismap_status(args: argparse.Namespace) -> int:
     return _run(run)
 
 
+def cmd_policies_reevaluate(args: argparse.Namespace) -> int:
+    from service.checks.reevaluation import reevaluate_reviews
+
+    async def run() -> int:
+        principal = await _console_principal()
+        report = await reevaluate_reviews(
+            actor=principal.actor,
+            organization_id=args.org,
+            include_decided=args.include_decided,
+            dry_run=args.dry_run,
+            full=args.full,
+        )
+        mode = " (dry run: nothing written)" if report.dry_run else ""
+        versions = ", ".join(f"{p}@{v}" for p, v in report.profiles.items()) or "none"
+        print(f"re-evaluation {report.run_id}{mode}: profiles {versions}")
+        print(
+            f"{report.considered} review(s) considered, {report.reevaluated} re-evaluated, "
+            f"{report.recorded} decided recorded only, {report.changed} changed, "
+            f"{report.skipped} skipped (changed meanwhile)"
+        )
+        for review in report.reviews:
+            print(
+                f"  review {review.review_id} [{review.status}] {review.profile_id} "
+                f"v{review.from_version} -> v{review.to_version}"
+                f"{'' if review.applied else ' (decided: recorded only)'}"
+            )
+            for change in review.changes:
+                dropped = " (override dropped)" if change.get("override_dropped") else ""
+                print(
+                    f"    {change['requirement_id']}: {change['change']} "
+                    f"{change.get('from', '-')} -> {change.get('to', '-')}{dropped}"
+                )
+        timings = report.timings
+        print(
+            f"time: load {timings.load:.2f} s, evaluate {timings.evaluate:.2f} s, "
+            f"write {timings.write:.2f} s"
+        )
+        return 0
+
+    return _run(run)
+
+
 def _iso_date(text: str) -> Any:
     from datetime import date
 
@@ -364,6 +406,22 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_parser(
         "check", help="validate forms/, policies/, contract_templates/"
     ).set_defaults(func=cmd_catalog_check)
+
+    policies = commands.add_parser("policies", help="policy profiles").add_subparsers(required=True)
+    reevaluate = policies.add_parser(
+        "reevaluate", help="re-evaluate reviews evaluated under an older profile version"
+    )
+    reevaluate.add_argument("--org", help="only this organization (default: all)")
+    reevaluate.add_argument(
+        "--include-decided",
+        action="store_true",
+        help="also record new findings for decided reviews (decision and verdicts stay)",
+    )
+    reevaluate.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    reevaluate.add_argument(
+        "--full", action="store_true", help="evaluate unchanged requirements again too"
+    )
+    reevaluate.set_defaults(func=cmd_policies_reevaluate)
 
     forms = commands.add_parser("forms", help="questionnaires").add_subparsers(required=True)
     forms_check = forms.add_parser("check", help="validate forms only (default: forms/)")

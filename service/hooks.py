@@ -15,7 +15,7 @@ Hook = Callable[..., Awaitable[Any]]
 ISMAP_REFRESH = "ismap_refresh"  # async (list_url: str) -> Any
 SOCIAL_REVERIFICATION = "social_reverification"  # async () -> Any
 # Modules that register hooks when imported; a domain adds its module name here.
-HOOK_MODULES: list[str] = ["service.social.verification"]
+HOOK_MODULES: list[str] = ["service.ismap.refresh", "service.social.verification"]
 
 _hooks: dict[str, Hook] = {}
 

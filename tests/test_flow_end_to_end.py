@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -9,11 +10,23 @@ from zoneinfo import ZoneInfo
 import httpx
 from docx import Document
 
+from tests.checks.ismap_lists import example_list_csv
 from tests.factories import auth, engagement_body, good_answers, new_org
 from workers import runtime
 
 
 async def test_one_vetting_end_to_end(client: httpx.AsyncClient, operator_token: str) -> None:
+    # 1. The operator imports the ISMAP list the vendor's registration is checked against.
+    imported = await client.post(
+        "/api/ismap/imports",
+        json={
+            "filename": "ismap.csv",
+            "content_base64": base64.b64encode(example_list_csv()).decode(),
+        },
+        headers=auth(operator_token),
+    )
+    assert imported.status_code == 200, imported.text
+
     # 2. The admin creates an organization, users with roles and their tokens.
     org = await new_org(client, operator_token, review_interval_months=12)
     me = await client.get("/api/me", headers=org.h("legal"))

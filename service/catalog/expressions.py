@@ -58,6 +58,19 @@ ACCOUNT_FIELDS = frozenset(
 _FIELD_REF = re.compile(r"\b(answers|engagement|account)\.([A-Za-z_][A-Za-z0-9_]*)")
 # Macros bind their own names (`answers.x.exists(f, f == 'csv')`); those are not unknown.
 _MACRO_BINDING = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,")
+# Registry look-ups a requirement's check may call, by name and number of arguments. The checks
+# domain implements them over data loaded before evaluation (service/checks/lookups.py), so
+# evaluating stays pure: `ismap(answers.ismap_registration).valid`.
+LOOKUP_FUNCTIONS = {"ismap": 1}
+# CEL's own functions (operators are named `_op_`, `!_` or `@…` and are always allowed).
+_STANDARD_FUNCTIONS = frozenset(
+    {
+        "size", "contains", "startsWith", "endsWith", "matches", "int", "uint", "double",
+        "string", "bytes", "bool", "dyn", "type", "timestamp", "duration", "max", "min",
+        "getFullYear", "getMonth", "getDayOfYear", "getDayOfMonth", "getDate", "getDayOfWeek",
+        "getHours", "getMinutes", "getSeconds", "getMilliseconds",
+    }
+)  # fmt: skip
 
 
 class ExpressionError(ValueError):
@@ -70,15 +83,23 @@ class Expression:
     program: Any = field(repr=False, compare=False)
     answer_refs: frozenset[str]
     account_refs: frozenset[str] = frozenset()
+    lookups: frozenset[str] = frozenset()  # the LOOKUP_FUNCTIONS it calls
 
     def evaluate(self, variables: dict[str, Any]) -> Any:
         return self.program.execute(variables)
 
 
 def compile_expression(
-    source: str, *, roots: frozenset[str], known_answers: frozenset[str] | None
+    source: str,
+    *,
+    roots: frozenset[str],
+    known_answers: frozenset[str] | None,
+    functions: frozenset[str] = frozenset(),
 ) -> Expression:
-    """Compile `source`; refuse unknown variables, engagement fields and question ids."""
+    """Compile `source`; refuse unknown variables, engagement fields, question ids and functions.
+
+    `functions` names the look-ups of LOOKUP_FUNCTIONS this expression may call.
+    """
     try:
         program = cel.compile(source)
     except ValueError as exc:
@@ -88,6 +109,7 @@ def compile_expression(
     unknown = variables - roots - set(_MACRO_BINDING.findall(source))
     if unknown:
         raise ExpressionError(f"unknown variable(s) {sorted(unknown)} in {source!r}")
+    _check_functions(source, set(program.references()["functions"]), functions)
     answer_refs: set[str] = set()
     account_refs: set[str] = set()
     for root, name in _FIELD_REF.findall(source):
@@ -101,9 +123,29 @@ def compile_expression(
             if known_answers is not None and name not in known_answers:
                 raise ExpressionError(f"unknown question '{name}' in {source!r}")
             answer_refs.add(name)
+    called = frozenset(program.references()["functions"]) & LOOKUP_FUNCTIONS.keys()
     return Expression(
         source=source,
         program=program,
         answer_refs=frozenset(answer_refs),
         account_refs=frozenset(account_refs),
+        lookups=called,
     )
+
+
+def _check_functions(source: str, called: set[str], allowed: frozenset[str]) -> None:
+    for name in sorted(called):
+        if name[0] in "_!@" or name in _STANDARD_FUNCTIONS:
+            continue
+        if name not in LOOKUP_FUNCTIONS:
+            raise ExpressionError(f"unknown function '{name}' in {source!r}")
+        if name not in allowed:
+            raise ExpressionError(f"'{name}()' may only be used in a requirement's check")
+        arity = LOOKUP_FUNCTIONS[name]
+        # Count the arguments of each call: `ismap(a, b)` compiles, but would fail at run time.
+        for arguments in re.findall(rf"\b{name}\(([^()]*)\)", source):
+            given = len([a for a in arguments.split(",") if a.strip()])
+            if given != arity:
+                raise ExpressionError(
+                    f"'{name}()' takes {arity} argument(s), not {given}, in {source!r}"
+                )

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from service.catalog.expressions import Expression, compile_expression
+from service.catalog.expressions import LOOKUP_FUNCTIONS, Expression, compile_expression
 from service.catalog.text import Text
 
 
@@ -74,7 +74,10 @@ class Requirement(BaseModel):
             self.applies_if, roots=frozenset({"engagement"}), known_answers=frozenset()
         )
         self._check = compile_expression(
-            self.check, roots=frozenset({"answers", "engagement"}), known_answers=known_answers
+            self.check,
+            roots=frozenset({"answers", "engagement"}),
+            known_answers=known_answers,
+            functions=frozenset(LOOKUP_FUNCTIONS),  # registry look-ups: checks only
         )
 
 

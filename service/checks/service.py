@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from datetime import date
 
 from service.accounts.models import Organization
 from service.audit.service import SYSTEM
 from service.catalog.loader import current_catalog
 from service.checks.evaluate import evaluate_profile
-from service.checks.models import Outcome, Verdict
+from service.checks.lookups import RegistryLookups
+from service.checks.models import Evaluation, EvaluationTrigger, Outcome, Verdict
+from service.checks.verdicts import ismap_snapshot_of, outcome_counts, profile_rows
 from service.engagements.models import Engagement
 from service.engagements.service import engagement_facts
+from service.ismap.service import current_index, today_in_japan
 from service.jobs import transaction
 from service.questionnaire.models import AnswerSet
 from service.reviews.models import Review
@@ -21,8 +24,16 @@ from service.reviews.states import ReviewEvent, ReviewStatus
 log = logging.getLogger(__name__)
 
 
-async def evaluate_review(review_id: str) -> bool:
-    """Store one verdict per requirement; safe to run twice. False when there was nothing to do."""
+async def registry_lookups(on: date | None = None) -> RegistryLookups:
+    """The registry data checks may look up, loaded once: the latest ISMAP list snapshot."""
+    return RegistryLookups(ismap_index=await current_index(), on=on or today_in_japan())
+
+
+async def evaluate_review(review_id: str, *, on: date | None = None) -> bool:
+    """Store one verdict per requirement; safe to run twice. False when there was nothing to do.
+
+    `on` is the day registrations are judged valid for (default: today in Japan).
+    """
     review = await Review.get_or_none(id=review_id)
     if review is None or review.status != ReviewStatus.submitted:
         return False  # already evaluated, cancelled, or never submitted
@@ -34,32 +45,42 @@ async def evaluate_review(review_id: str) -> bool:
     engagement = await Engagement.get(id=review.engagement_id)
     answer_set = await AnswerSet.get(review_id=review.id)
     facts = engagement_facts(engagement)
-    findings = evaluate_profile(profile.requirements, facts, answer_set.answers)
+    lookups = await registry_lookups(on)
+    findings = evaluate_profile(profile.requirements, facts, answer_set.answers, lookups=lookups)
+    rows = profile_rows(profile)
 
     async with transaction() as conn:
         await Verdict.filter(review_id=review.id).using_db(conn).delete()
-        for requirement, finding in zip(profile.requirements, findings, strict=True):
-            await Verdict.create(
-                organization_id=review.organization_id,
-                review=review,
-                requirement_id=requirement.id,
-                profile_id=profile.id,
-                profile_version=profile.version,
-                outcome=finding.outcome,
-                severity=requirement.severity.value,
-                on_fail=requirement.on_fail.value,
-                reason=finding.reason,
-                sources=[s.model_dump() for s in requirement.sources],
-                inputs=finding.inputs,
-                using_db=conn,
-            )
-        counts = Counter(f.outcome.value for f in findings)
+        await Verdict.bulk_create(
+            [
+                row.verdict(
+                    finding,
+                    organization_id=str(review.organization_id),
+                    review_id=str(review.id),
+                    profile=profile,
+                )
+                for row, finding in zip(rows, findings, strict=True)
+            ],
+            using_db=conn,
+        )
+        counts = outcome_counts(findings)
+        await Evaluation.create(
+            organization_id=review.organization_id,
+            review_id=review.id,
+            trigger=EvaluationTrigger.submitted,
+            profile_id=profile.id,
+            profile_version=profile.version,
+            review_status=ReviewStatus.evaluated.value,
+            counts=counts,
+            ismap_snapshot_id=ismap_snapshot_of(findings),
+            using_db=conn,
+        )
         await transition(
             conn,
             review,
             ReviewEvent.evaluate,
             actor=SYSTEM,
-            data={"profile": f"{profile.id}@{profile.version}", "outcomes": dict(counts)},
+            data={"profile": f"{profile.id}@{profile.version}", "outcomes": counts},
             profile_id=profile.id,
             profile_version=profile.version,
         )

@@ -64,6 +64,17 @@ class RegistrationNumber:
         return self.stem if self.suffix is None else f"{self.stem}-{self.suffix}"
 
 
+# The same shape inside free text: 「C21-0008-2（Example Cloud Platform）」 as a vendor answers.
+_NUMBER_IN_TEXT = re.compile(r"(?<![A-Z0-9])([A-Z]{1,3}\d{2}-\d{4,5}(?:-\d{1,3})?)(?![0-9])")
+
+
+def find_registration_number(value: object) -> str | None:
+    """The first registration number written in `value` (e.g. a number followed by a name)."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value)).upper()
+    match = _NUMBER_IN_TEXT.search(re.sub(r"\s*" + _DASH_CLASS + r"\s*", "-", text))
+    return match.group(1) if match else None
+
+
 def compact_number(value: object) -> str:
     """What someone typed as a number, with dashes unified and spaces dropped (upper case)."""
     text = unicodedata.normalize("NFKC", "" if value is None else str(value)).upper()

@@ -18,7 +18,7 @@ from service.reminders import service as reminders
 from service.reviews.approvals import approval_progress
 from service.reviews.models import ApprovalRecord, Review
 from service.reviews.service import get_review, transition
-from service.reviews.states import DECIDABLE, ReviewEvent, ReviewStatus
+from service.reviews.states import DECIDABLE, ReviewEvent
 
 JST = ZoneInfo("Asia/Tokyo")
 __all__ = ["JST", "decide", "override_verdict"]
@@ -28,7 +28,9 @@ async def override_verdict(
     *, principal: Principal, review_id: str, requirement_id: str, outcome: Outcome, reason: str
 ) -> Verdict:
     review = await get_review(principal, review_id)
-    if review.status != ReviewStatus.evaluated:
+    # Part-way through the approval chain too: a re-evaluation under a newer profile may make a
+    # requirement fail there, and the reviewer must be able to answer it (see reevaluation.py).
+    if review.status not in DECIDABLE:
         raise Conflict(
             f"verdicts can be overridden only before the decision (now '{review.status}')"
         )

@@ -33,17 +33,22 @@ def review_out(review: Review) -> ReviewOut:
 
 
 def verdict_out(verdict: Verdict) -> VerdictOut:
-    profile = current_catalog().profile(verdict.profile_id, verdict.profile_version)
-    requirement = next(r for r in profile.requirements if r.id == verdict.requirement_id)
+    # The version the verdict was made under, or (once its file left policies/) the latest.
+    catalog = current_catalog()
+    profile = catalog.profiles.get(
+        (verdict.profile_id, verdict.profile_version)
+    ) or catalog.latest_profile(verdict.profile_id)
+    requirement = profile.requirement(verdict.requirement_id) if profile else None
+    unknown = {"ja": verdict.requirement_id, "en": verdict.requirement_id}
     return VerdictOut(
         requirement_id=verdict.requirement_id,
-        title=requirement.title.model_dump(),
+        title=requirement.title.model_dump() if requirement else unknown,
         outcome=verdict.outcome,
         effective_outcome=verdict.effective_outcome,
         severity=verdict.severity,
         on_fail=verdict.on_fail,
         reason=verdict.reason,
-        remediation=requirement.remediation.model_dump(),
+        remediation=requirement.remediation.model_dump() if requirement else {"ja": "", "en": ""},
         sources=[SourceOut(**s) for s in verdict.sources],
         inputs=verdict.inputs,
         profile_id=verdict.profile_id,

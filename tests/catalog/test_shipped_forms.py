@@ -14,6 +14,7 @@ from service.catalog.loader import Catalog, load_catalog
 from service.checks.evaluate import evaluate_profile
 from service.checks.models import Outcome
 from service.engagements.models import EngagementKind
+from tests.checks.ismap_lists import example_lookups
 from tests.factories import EXAMPLES
 
 FORMS = {"cloud-service": "cloud", "outsourcing": "outsourcing", "tos-cloud": "tos_cloud"}
@@ -234,7 +235,9 @@ def test_the_strong_examples_pass_every_applicable_requirement(
 ) -> None:
     profile = catalog.latest_profile("base")
     assert profile is not None
-    findings = evaluate_profile(profile.requirements, facts, example(form_id))
+    findings = evaluate_profile(
+        profile.requirements, facts, example(form_id), lookups=example_lookups()
+    )
     outcomes = {f.requirement_id: f.outcome for f in findings}
     assert set(outcomes.values()) <= {Outcome.passed, Outcome.not_applicable}, outcomes
     assert Outcome.passed in outcomes.values()
@@ -248,7 +251,9 @@ def test_the_weak_cloud_example_is_complete_and_fails_two_requirements(catalog: 
     assert profile is not None
     failed = {
         f.requirement_id
-        for f in evaluate_profile(profile.requirements, engagement("cloud"), weak)
+        for f in evaluate_profile(
+            profile.requirements, engagement("cloud"), weak, lookups=example_lookups()
+        )
         if f.outcome not in (Outcome.passed, Outcome.not_applicable)
     }
     assert failed == {"CLD2-SEL-10", "CLD2-BLD-01"}

@@ -14,6 +14,7 @@ from service.catalog.loader import Catalog, load_catalog
 from service.catalog.policies import BaseRef, PolicyProfile
 from service.checks.evaluate import evaluate_profile
 from service.checks.models import Outcome
+from tests.checks.ismap_lists import example_lookups
 from tests.checks.requirement_cases import example_answers
 from tests.factories import good_answers
 
@@ -78,7 +79,9 @@ def facts(**overrides: Any) -> dict[str, Any]:
 def outcomes(
     profile: PolicyProfile, engagement: dict[str, Any], answers: dict[str, Any]
 ) -> dict[str, Outcome]:
-    findings = evaluate_profile(profile.requirements, engagement, answers)
+    findings = evaluate_profile(
+        profile.requirements, engagement, answers, lookups=example_lookups()
+    )
     return {f.requirement_id: f.outcome for f in findings}
 
 

@@ -10,6 +10,7 @@ from service.catalog.loader import load_catalog
 from service.catalog.policies import PolicyProfile, Requirement
 from service.checks.evaluate import Finding, evaluate_profile, evaluate_requirement
 from service.checks.models import Outcome
+from tests.checks.ismap_lists import example_lookups
 from tests.factories import good_answers, weak_answers
 
 
@@ -43,7 +44,10 @@ def req(profile: PolicyProfile, requirement_id: str) -> Requirement:
 def evaluate_all(
     profile: PolicyProfile, facts: dict[str, Any], answers: dict[str, Any]
 ) -> dict[str, Finding]:
-    return {r.id: evaluate_requirement(r, facts, answers) for r in profile.requirements}
+    lookups = example_lookups()  # the example answers' ISMAP number is on this list
+    return {
+        r.id: evaluate_requirement(r, facts, answers, lookups=lookups) for r in profile.requirements
+    }
 
 
 def custom(
@@ -94,7 +98,11 @@ def test_good_answers_pass_every_applicable_requirement(
         applicable, Outcome.passed
     )
     for finding in applicable.values():
-        assert finding.reason == PASSED_MESSAGE
+        if finding.requirement_id == "CLD2-SEL-14":  # the look-up names the snapshot it used
+            assert finding.reason["ja"].startswith(PASSED_MESSAGE["ja"] + "C99-9999-1")
+            assert "test-snapshot" in finding.reason["en"]
+        else:
+            assert finding.reason == PASSED_MESSAGE
 
 
 def test_weak_answers_fail_data_location_and_admin_mfa_with_their_reasons(

@@ -25,23 +25,32 @@ async def test_ismap_refresh_does_nothing_without_a_url_and_says_so(
     assert "VETTING_ISMAP_LIST_URL is not set" in caplog.text
 
 
-async def test_ismap_refresh_calls_the_installed_importer_with_the_url(
-    monkeypatch: pytest.MonkeyPatch,
+async def test_ismap_refresh_imports_the_list_from_the_url(
+    monkeypatch: pytest.MonkeyPatch, operator_token: str
 ) -> None:
+    from service.ismap.refresh import refresh_ismap_list
+    from service.ismap.service import latest_snapshot
+    from tests.ismap.fixtures import unique_xlsx
+    from tests.ismap.http_server import Reply, serve
+
+    hooks.load_hook_modules()  # what the scheduler does at start
+    assert hooks.get_hook(hooks.ISMAP_REFRESH) is refresh_ismap_list
     settings = get_settings()
-    monkeypatch.setattr(settings, "ismap_list_url", "https://lists.example.jp/ismap.xlsx")
-    assert await periodic.ismap_refresh(settings) == "no importer"
-    called: list[str] = []
-
-    @hooks.periodic_hook(hooks.ISMAP_REFRESH)
-    async def importer(url: str) -> None:
-        called.append(url)
-
-    try:
+    with serve() as site:
+        site.replies["/ismap.xlsx"] = Reply(unique_xlsx())
+        monkeypatch.setattr(settings, "ismap_list_url", f"{site.base_url}/ismap.xlsx")
         assert await periodic.ismap_refresh(settings) == "done"
+        assert await periodic.ismap_refresh(settings) == "done"  # the same bytes: no new one
+    snapshot = await latest_snapshot()
+    assert snapshot is not None and snapshot.source == f"{site.base_url}/ismap.xlsx"
+    assert site.requests == ["/ismap.xlsx", "/ismap.xlsx"]
+    assert snapshot.imported_by.startswith("scheduler: ISMAP refresh")
+
+    hooks.remove_hook(hooks.ISMAP_REFRESH)
+    try:
+        assert await periodic.ismap_refresh(settings) == "no importer"
     finally:
-        hooks.remove_hook(hooks.ISMAP_REFRESH)
-    assert called == ["https://lists.example.jp/ismap.xlsx"]
+        hooks.periodic_hook(hooks.ISMAP_REFRESH)(refresh_ismap_list)
 
 
 async def test_social_media_reverification_hook(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,0 +1,23 @@
+"""What the catalog API accepts and returns: reloading the data folders."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.checks.schemas import ReevaluationOut
+
+
+class CatalogReloadCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reevaluate: bool = Field(
+        default=False,
+        description="then re-evaluate every organization's open reviews under newer profiles",
+    )
+
+
+class CatalogReloadOut(BaseModel):
+    added: dict[str, list[str]] = Field(description="id@version now loaded, per kind")
+    removed: dict[str, list[str]]
+    newer_profiles: dict[str, int] = Field(description="profile id -> its new latest version")
+    counts: dict[str, int]
+    reevaluation: ReevaluationOut | None = None
