@@ -70,24 +70,36 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 async def _reencrypt_and_report() -> int:
+    """Encrypt webhook keys with the newest key; how many no configured key opens."""
     from service.notifications.service import reencrypt_secrets
     from service.secretbox import ensure_key
 
     ensure_key()  # a bad VETTING_SECRET_KEY stops here; no key yet: the key file is made now
-    changed = await reencrypt_secrets()
-    if changed:
-        print(f"webhook signing keys encrypted with the newest key: {changed}", flush=True)
-    return 0
+    result = await reencrypt_secrets()
+    if result.changed:
+        print(f"webhook signing keys encrypted with the newest key: {result.changed}", flush=True)
+    if result.unreadable:
+        print(
+            "warning: no configured key opens the signing key of webhook endpoint(s) "
+            f"{', '.join(result.unreadable)}; their deliveries wait until the old key is added "
+            "to VETTING_SECRET_KEY or the endpoint gets a new secret / "
+            "復号できない署名鍵があります（該当エンドポイントへの配信は保留されます）",
+            file=sys.stderr,
+            flush=True,
+        )
+    return len(result.unreadable)
 
 
 def cmd_secrets_rotate(args: argparse.Namespace) -> int:
     from service.secretbox import SecretKeyError
 
     try:
-        _run(_reencrypt_and_report)
+        unreadable = _run(_reencrypt_and_report)
     except SecretKeyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if unreadable:
+        return 1  # rotation is incomplete; the warning names the endpoints
     print("every stored secret is encrypted with the newest key")
     return 0
 

@@ -19,6 +19,10 @@ from service.checks.models import Outcome
 # Where a verdict's inputs keep the registry look-ups its check made (beside the answers read).
 ISMAP_INPUT = "ismap_lookups"
 PASSED_REASON = {"ja": "回答は要件を満たしています。", "en": "The answers meet the requirement."}
+ACCOUNT_PASSED_REASON = {
+    "ja": "登録内容は要件を満たしています。",
+    "en": "The record meets the rule.",
+}
 
 
 @dataclass(frozen=True)
@@ -197,14 +201,28 @@ def _evaluate(
             # Without a list, "not listed" would be a guess: a person decides.
             reason = {"ja": NO_LIST_REASON.ja, "en": NO_LIST_REASON.en}
             return Finding(step.requirement_id, Outcome.needs_review, reason, inputs)
+    if calls:
+        passed, failed = _with_lookups(PASSED_REASON, calls), _with_lookups(step.fail_reason, calls)
+    else:
+        passed, failed = PASSED_REASON, step.fail_reason
+    return _judged(step.requirement_id, result, inputs, passed=passed, failed=failed)
+
+
+def _judged(
+    requirement_id: str,
+    result: Any,
+    inputs: dict[str, Any],
+    *,
+    passed: dict[str, str],
+    failed: dict[str, str],
+) -> Finding:
+    """The verdict a check's result gives: true passes, false fails, anything else is a person's."""
     if result is True:
-        reason = _with_lookups(PASSED_REASON, calls) if calls else dict(PASSED_REASON)
-        return Finding(step.requirement_id, Outcome.passed, reason, inputs)
+        return Finding(requirement_id, Outcome.passed, dict(passed), inputs)
     if result is False:
-        reason = _with_lookups(step.fail_reason, calls) if calls else dict(step.fail_reason)
-        return Finding(step.requirement_id, Outcome.failed, reason, inputs)
+        return Finding(requirement_id, Outcome.failed, dict(failed), inputs)
     return Finding(
-        step.requirement_id,
+        requirement_id,
         Outcome.needs_review,
         {
             "ja": "判定式が真偽値を返しませんでした。",
@@ -244,26 +262,10 @@ def _evaluate_on_account(
             {"ja": "このアカウントには適用されません。", "en": "Does not apply to this account."},
             {},
         )
-    if result is True:
-        return Finding(
-            requirement.id,
-            Outcome.passed,
-            {"ja": "登録内容は要件を満たしています。", "en": "The record meets the rule."},
-            inputs,
-        )
-    if result is False:
-        return Finding(
-            requirement.id,
-            Outcome.failed,
-            {"ja": requirement.fail_reason.ja, "en": requirement.fail_reason.en},
-            inputs,
-        )
-    return Finding(
+    return _judged(
         requirement.id,
-        Outcome.needs_review,
-        {
-            "ja": "判定式が真偽値を返しませんでした。",
-            "en": f"The check gave {result!r}, not true or false.",
-        },
+        result,
         inputs,
+        passed=ACCOUNT_PASSED_REASON,
+        failed={"ja": requirement.fail_reason.ja, "en": requirement.fail_reason.en},
     )

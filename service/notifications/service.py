@@ -25,7 +25,7 @@ from service.notifications.outbox import emit_event
 from service.notifications.schemas import WebhookEndpointCreate
 from service.reminders.models import Deadline, DeadlineStatus
 from service.reviews.models import Review
-from service.secretbox import encrypt, rewrap
+from service.secretbox import SecretKeyError, encrypt, ensure_key, rewrap
 from service.tokens import hash_secret, new_secret
 from service.vendors.models import Vendor
 
@@ -71,14 +71,28 @@ async def create_endpoint(*, principal: Principal, data: WebhookEndpointCreate) 
     return CreatedEndpoint(endpoint=endpoint, secret=secret)
 
 
-async def reencrypt_secrets() -> int:
+@dataclass(frozen=True)
+class Reencryption:
+    changed: int  # rewritten with the newest key
+    unreadable: list[str]  # endpoints whose key no configured key opens (left as they are)
+
+
+async def reencrypt_secrets() -> Reencryption:
     """Encrypt every signing key with the newest key (plain ones from before, or older keys).
 
-    Returns how many were rewritten; `vetting migrate` and `vetting secrets rotate` run it.
+    `vetting migrate`, `vetting serve` and `vetting secrets rotate` run it. A key that no
+    configured key opens is left alone and reported: the other tenants' webhooks keep working, and
+    deliveries to that endpoint stay pending with the reason until an operator acts.
     """
+    ensure_key()  # a malformed VETTING_SECRET_KEY is the operator's error: raised, not per endpoint
     changed = 0
+    unreadable: list[str] = []
     for endpoint in await WebhookEndpoint.all().only("id", "secret"):
-        wrapped = rewrap(endpoint.secret)
+        try:
+            wrapped = rewrap(endpoint.secret)
+        except SecretKeyError:
+            unreadable.append(str(endpoint.id))
+            continue
         if wrapped is None:
             continue
         async with transaction() as conn:
@@ -88,7 +102,7 @@ async def reencrypt_secrets() -> int:
                 .using_db(conn)
                 .update(secret=wrapped)
             )
-    return changed
+    return Reencryption(changed, unreadable)
 
 
 async def list_endpoints(principal: Principal) -> list[WebhookEndpoint]:

@@ -19,6 +19,7 @@ from service.catalog.loader import load_catalog
 from service.catalog.policies import PolicyProfile, Requirement
 from service.checks.evaluate import Finding, evaluate_requirement
 from service.checks.models import Outcome
+from tests.checks.ismap_lists import example_lookups
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 BASE_PROFILE = ("base", 2)
@@ -111,7 +112,9 @@ def requirement(requirement_id: str) -> Requirement:
 
 
 def evaluate(case: Case, answers: dict[str, Any], facts: dict[str, Any]) -> Finding:
-    return evaluate_requirement(requirement(case.requirement_id), facts, answers)
+    return evaluate_requirement(
+        requirement(case.requirement_id), facts, answers, lookups=example_lookups()
+    )
 
 
 def check_passes(case: Case) -> None:

@@ -17,6 +17,7 @@ from tests.checks import (
     test_requirements_system,
     test_requirements_tos,
 )
+from tests.checks.ismap_lists import example_lookups
 from tests.checks.requirement_cases import ENGAGEMENT_FOR_KIND, base_profile, example_answers
 
 FAMILIES = {
@@ -79,6 +80,8 @@ def test_complete_answers_never_leave_a_check_without_input(kind: str) -> None:
             "confidentiality": confidentiality,
             "availability": availability,
         }
-        findings = evaluate_profile(base_profile().requirements, facts, answers)
+        findings = evaluate_profile(
+            base_profile().requirements, facts, answers, lookups=example_lookups()
+        )
         unchecked = [f.requirement_id for f in findings if f.outcome == Outcome.needs_review]
         assert unchecked == [], (facts, unchecked)

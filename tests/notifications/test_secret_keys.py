@@ -74,10 +74,10 @@ async def test_plain_keys_from_before_are_read_then_encrypted_by_migrate(
     await WebhookEndpoint.filter(id=endpoint_id).update(secret="whsec_plain-old")
     assert secretbox.decrypt("whsec_plain-old") == "whsec_plain-old"
 
-    assert await reencrypt_secrets() >= 1
+    assert (await reencrypt_secrets()).changed >= 1
     row = await WebhookEndpoint.get(id=endpoint_id)
     assert row.secret.startswith("fernet:") and secretbox.decrypt(row.secret) == "whsec_plain-old"
-    assert await reencrypt_secrets() == 0  # nothing left to do
+    assert (await reencrypt_secrets()).changed == 0  # nothing left to do
 
 
 async def test_a_key_that_opens_no_secret_leaves_the_delivery_pending_with_the_reason(
@@ -97,6 +97,9 @@ async def test_a_key_that_opens_no_secret_leaves_the_delivery_pending_with_the_r
     endpoint_id = created.json()["id"]
     foreign = Fernet(Fernet.generate_key()).encrypt(b"whsec_other").decode()
     await WebhookEndpoint.filter(id=endpoint_id).update(secret=f"fernet:{foreign}")
+    # Re-encrypting at start-up reports it and leaves it alone (other tenants' keys still work).
+    assert endpoint_id in (await reencrypt_secrets()).unreadable
+    assert (await WebhookEndpoint.get(id=endpoint_id)).secret == f"fernet:{foreign}"
 
     ping = await client.post(f"/api/webhooks/{endpoint_id}/ping", headers=org.h("admin"))
     assert ping.status_code == 204, ping.text
