@@ -36,7 +36,12 @@ from service.contracts.assemble import Selection
 from service.contracts.document import ResolvedContract
 from service.contracts.render import render_contract
 from service.contracts.service import build_contract
-from service.contracts.values import ContractFacts, subcontractor_lines, work_location_lines
+from service.contracts.values import (
+    ContractFacts,
+    subcontractor_lines,
+    work_location_lines,
+    work_site_lines,
+)
 
 SPACE = "\u3000"
 CONDITIONS = ["契約開始前に従事者名簿を提出すること。", "年1回、脆弱性診断の結果を報告すること。"]
@@ -80,6 +85,7 @@ def thirty_clauses() -> ResolvedContract:
         answers=answers,
         subcontractors=subcontractor_lines(answers["subcontractors"], {"jp": "日本"}),
         work_locations=work_location_lines(answers["work_locations"]),
+        work_sites=work_site_lines(answers["work_sites"]),
     )
     engagement = {
         "kind": "cloud",
