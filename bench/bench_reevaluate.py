@@ -6,9 +6,9 @@ Run (a scratch database is created and dropped; never point this at real data):
         --db postgres://postgres@127.0.0.1:5432/postgres
 
 Seeds N evaluated reviews under base v1 (half with the strong, half with the weak example
-answers, each with its verdicts) by bulk inserts, writes a base v3 (base v1 changed) into a copy of the data
-folders, and times `reevaluate_reviews` over them: load, evaluate and write, as the batch
-reports them. `--change few` (default) changes three requirements, as a profile update does;
+answers, each with its verdicts) by bulk inserts, writes a base v3 (base v1 changed) into a copy
+of the data folders, and times `reevaluate_reviews` over them: load, evaluate and write, as the
+batch reports them. `--change few` (default) changes three requirements, as a profile update does;
 `--change all` adds a source to every requirement, so that every verdict row is rewritten.
 """
 

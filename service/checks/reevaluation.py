@@ -34,6 +34,7 @@ changed; the others get their profile version in one UPDATE per chunk.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter, defaultdict
@@ -70,6 +71,8 @@ DECIDED_STATUSES = frozenset({S.approved, S.approved_with_conditions, S.rejected
 DEFAULT_CHUNK = 1000
 # The report lists this many changed reviews; the counts always cover all of them.
 REPORT_LIMIT = 500
+# Evaluating a chunk hands control back this often (in reviews), see reevaluate_reviews.
+_YIELD_EVERY = 50
 
 
 @dataclass
@@ -195,19 +198,30 @@ async def reevaluate_reviews(
             query = query.filter(organization_id=organization_id)
         batch = _ProfileBatch(catalog, profile, actor, report, lookups_template, full=full)
         last_id: Any = None
-        while True:
-            started = time.perf_counter()
-            page = query.filter(id__gt=last_id) if last_id is not None else query
-            reviews = (
-                await page.order_by("id")
-                .limit(chunk_size)
-                .values("id", "organization_id", "engagement_id", "status", "profile_version")
-            )
-            report.timings.load += time.perf_counter() - started
-            if not reviews:
-                break
-            last_id = reviews[-1]["id"]
-            await batch.run_chunk(reviews, dry_run=dry_run)
+        # A chunk is written while the next one is loaded and evaluated: on PostgreSQL the
+        # database works on one core while this process evaluates on the other. Chunks hold
+        # other reviews, and each write checks its reviews' status again under lock.
+        writing: asyncio.Task[None] | None = None
+        try:
+            while True:
+                started = time.perf_counter()
+                page = query.filter(id__gt=last_id) if last_id is not None else query
+                reviews = (
+                    await page.order_by("id")
+                    .limit(chunk_size)
+                    .values("id", "organization_id", "engagement_id", "status", "profile_version")
+                )
+                report.timings.load += time.perf_counter() - started
+                if not reviews:
+                    break
+                last_id = reviews[-1]["id"]
+                plans = await batch.plan_chunk(reviews)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(batch.write_chunk(plans, dry_run=dry_run))
+        finally:
+            if writing is not None:
+                await writing
         if batch.touched:
             report.profiles[profile_id] = profile.version
     log.info(
@@ -277,7 +291,8 @@ class _ProfileBatch:
             return False
         return _definition(requirement) == self.definitions.get(requirement_id)
 
-    async def run_chunk(self, reviews: list[dict[str, Any]], *, dry_run: bool) -> None:
+    async def plan_chunk(self, reviews: list[dict[str, Any]]) -> list[_Plan]:
+        """Load what the chunk's reviews were evaluated on and with, and evaluate them."""
         report = self.report
         started = time.perf_counter()
         decided_ids = [r["id"] for r in reviews if r["status"] in DECIDED_STATUSES]
@@ -296,7 +311,7 @@ class _ProfileBatch:
         review_ids = [str(r["id"]) for r in reviews]
         if not review_ids:
             report.timings.load += time.perf_counter() - started
-            return
+            return []
         engagement_ids = {r["engagement_id"] for r in reviews}
         engagements = {
             str(row["id"]): {name: _plain(row[name]) for name in _FACT_FIELDS}
@@ -318,12 +333,20 @@ class _ProfileBatch:
         report.timings.load += time.perf_counter() - started
 
         started = time.perf_counter()
-        plans = [self._plan(r, engagements, answers, old[str(r["id"])]) for r in reviews]
+        plans = []
+        for done, review in enumerate(reviews, 1):
+            plans.append(self._plan(review, engagements, answers, old[str(review["id"])]))
+            if done % _YIELD_EVERY == 0:  # let the previous chunk's write send its next statement
+                await asyncio.sleep(0)
         report.timings.evaluate += time.perf_counter() - started
         report.considered += len(reviews)
+        return plans
+
+    async def write_chunk(self, plans: list[_Plan], *, dry_run: bool) -> None:
         if not plans:
             return
         self.touched = True
+        report = self.report
         started = time.perf_counter()
         if dry_run:
             for plan in plans:
