@@ -94,6 +94,11 @@ def _plan(requirements: Sequence[Requirement]) -> _ProfilePlan:
     return plan
 
 
+def answers_read(requirements: Sequence[Requirement]) -> frozenset[str] | None:
+    """The answers evaluate_profile reads for these requirements (None: possibly any)."""
+    return _plan(requirements).answer_refs
+
+
 def evaluation_context(
     engagement: dict[str, Any], answers: dict[str, Any], lookups: RegistryLookups
 ) -> Any:

@@ -38,6 +38,7 @@ import asyncio
 import logging
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -50,7 +51,7 @@ from service.audit.service import Actor, record
 from service.catalog.loader import Catalog, current_catalog
 from service.catalog.policies import PolicyProfile, Requirement
 from service.checks import bulk
-from service.checks.evaluate import evaluate_profile
+from service.checks.evaluate import answers_read, evaluate_profile
 from service.checks.lookups import RegistryLookups
 from service.checks.models import Evaluation, EvaluationTrigger
 from service.checks.verdicts import (
@@ -144,6 +145,17 @@ _FACT_FIELDS = (
     "subcontracting",
     "term_months",
 )
+
+
+def _answers_read(lists: list[Sequence[Requirement]]) -> frozenset[str] | None:
+    """The answers these requirements read (None: all of them), loaded for a chunk."""
+    names: set[str] = set()
+    for requirements in {id(r): r for r in lists}.values():
+        read = answers_read(requirements)
+        if read is None:
+            return None
+        names |= read
+    return frozenset(names)
 
 
 def _plain(value: Any) -> Any:
@@ -318,7 +330,6 @@ class _ProfileBatch:
             for row in await Engagement.filter(id__in=engagement_ids).values("id", *_FACT_FIELDS)
         }
         conn = connections.get("default")
-        answers = await bulk.review_answers(conn, review_ids)
         old: dict[str, dict[str, _Old]] = defaultdict(dict)
         overridden = []
         for vid, rid, requirement_id, outcome, fingerprint, override in await bulk.current_verdicts(
@@ -330,12 +341,16 @@ class _ProfileBatch:
         found = await bulk.overrides(conn, [vid for _, _, vid in overridden])
         for rid, requirement_id, vid in overridden:
             old[rid][requirement_id].override = found[vid]
+        to_evaluate = [self._requirements_for(r, old[str(r["id"])]) for r in reviews]
+        answers = await bulk.review_answers(conn, review_ids, _answers_read(to_evaluate))
         report.timings.load += time.perf_counter() - started
 
         started = time.perf_counter()
         plans = []
-        for done, review in enumerate(reviews, 1):
-            plans.append(self._plan(review, engagements, answers, old[str(review["id"])]))
+        for done, (review, requirements) in enumerate(zip(reviews, to_evaluate, strict=True), 1):
+            plans.append(
+                self._plan(review, requirements, engagements, answers, old[str(review["id"])])
+            )
             if done % _YIELD_EVERY == 0:  # let the previous chunk's write send its next statement
                 await asyncio.sleep(0)
         report.timings.evaluate += time.perf_counter() - started
@@ -355,23 +370,29 @@ class _ProfileBatch:
             await self._write(plans)
         report.timings.write += time.perf_counter() - started
 
+    def _requirements_for(
+        self, review: dict[str, Any], old: dict[str, _Old]
+    ) -> Sequence[Requirement]:
+        # Answers are locked from submission to decision (not while clarification is asked for),
+        # and the engagement facts never change: a requirement defined as before gives the
+        # verdict it gave, so only the others are evaluated again.
+        applied = review["status"] not in DECIDED_STATUSES
+        if applied and review["status"] != S.clarification_requested and not self.full:
+            subset = self._to_evaluate(review["profile_version"])
+            if subset is not None and self.all_ids - subset[1] <= old.keys():
+                return subset[0]
+        return self.profile.requirements
+
     def _plan(
         self,
         review: dict[str, Any],
+        requirements: Sequence[Requirement],
         engagements: dict[str, dict[str, Any]],
         answers: dict[str, dict[str, Any]],
         old: dict[str, _Old],
     ) -> _Plan:
         lookups = RegistryLookups(ismap_index=self.lookups.ismap_index, on=self.lookups.on)
         applied = review["status"] not in DECIDED_STATUSES
-        requirements = self.profile.requirements
-        # Answers are locked from submission to decision (not while clarification is asked for),
-        # and the engagement facts never change: a requirement defined as before gives the
-        # verdict it gave, so only the others are evaluated again.
-        if applied and review["status"] != S.clarification_requested and not self.full:
-            subset = self._to_evaluate(review["profile_version"])
-            if subset is not None and self.all_ids - subset[1] <= old.keys():
-                requirements = subset[0]
         findings = evaluate_profile(
             requirements,
             engagements[str(review["engagement_id"])],
