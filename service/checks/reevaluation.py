@@ -29,7 +29,9 @@ have changed), the old version is no longer in the catalog, or `full` is asked f
 Batching: reviews are read in chunks by id, with plain SQL for the verdict rows (bulk.py); each
 chunk is one transaction (its rows locked and their status checked again, so a review decided
 meanwhile is skipped, not half-written). Verdict rows are rewritten only where their digest
-changed; the others get their profile version in one UPDATE per chunk.
+changed; the others get their profile version in one UPDATE per chunk. A chunk's transaction
+runs while the next chunk is loaded and evaluated (on SQLite, with its single connection, the
+next chunk's reads wait for it).
 """
 
 from __future__ import annotations
