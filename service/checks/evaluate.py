@@ -32,8 +32,8 @@ class Finding:
 # `answers.x.matches(r'\S')` is how the profiles say "answered, not blank", and the CEL library
 # compiles the regular expression again on every evaluation (about 40 µs a call, most of a
 # 70-requirement review). A step evaluates a copy of its check where those calls go to
-# filled_in() instead, when those answers are all text (otherwise, and when the copy fails, the
-# check as written), so that errors and their messages stay the same.
+# filled_in() instead, when those answers are text or missing (otherwise, and when the copy
+# fails, the check as written), so that errors and their messages stay the same.
 _MATCHES_NON_BLANK = re.compile(r"\b(answers\.[A-Za-z_][A-Za-z0-9_]*)\.matches\(r'\\S'\)")
 # What `\s` matches in CEL's (Rust) regular expressions: the Unicode White_Space property.
 _WHITE_SPACE = frozenset(
@@ -184,8 +184,9 @@ def evaluate_requirement(
 
 
 def _run_check(step: _Step, answers: dict[str, Any], variables: Any) -> Any:
+    # A missing answer fails both alike (CEL's KeyError, before filled_in is called).
     if step.quick_check is not None and all(
-        isinstance(answers.get(name), str) for name in step.quick_tested
+        isinstance(answers.get(name, ""), str) for name in step.quick_tested
     ):
         try:
             return step.quick_check.execute(variables)
