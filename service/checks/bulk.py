@@ -2,10 +2,9 @@
 
 Building a Tortoise model (or converting every column of a values() row) costs tens of
 microseconds; 100,000 reviews of 60 requirements are six million rows. The batch reads only the
-columns it compares and writes only the rows that changed (COPY on PostgreSQL, executemany
-on SQLite). The table and
-column names are those of service/checks/models.py; the statements work on SQLite and
-PostgreSQL alike (placeholders are written `?` and numbered for asyncpg).
+columns it compares and writes only the rows that changed (COPY on PostgreSQL, executemany on
+SQLite). The table and column names are those of service/checks/models.py; the statements work
+on SQLite and PostgreSQL alike (placeholders are written `?` and numbered for asyncpg).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ class Finding:
 # 70-requirement review). A step evaluates a copy of its check where those calls go to
 # filled_in() instead, when those answers are text or missing (otherwise, and when the copy
 # fails, the check as written), so that errors and their messages stay the same.
-_MATCHES_NON_BLANK = re.compile(r"\b(answers\.[A-Za-z_][A-Za-z0-9_]*)\.matches\(r'\\S'\)")
+_MATCHES_NON_BLANK = re.compile(r"(?<![.\w])(answers\.[A-Za-z_][A-Za-z0-9_]*)\.matches\(r'\\S'\)")
 # What `\s` matches in CEL's (Rust) regular expressions: the Unicode White_Space property.
 _WHITE_SPACE = frozenset(
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
