@@ -29,14 +29,18 @@ have changed), the old version is no longer in the catalog, or `full` is asked f
 Batching: reviews are read in chunks by id, with plain SQL for the verdict rows (bulk.py); each
 chunk is one transaction (its rows locked and their status checked again, so a review decided
 meanwhile is skipped, not half-written). Verdict rows are rewritten only where their digest
-changed; the others get their profile version in one UPDATE per chunk.
+changed; the others get their profile version in one UPDATE per chunk. A chunk's transaction
+runs while the next chunk is loaded and evaluated (on SQLite, with its single connection, the
+next chunk's reads wait for it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -49,7 +53,7 @@ from service.audit.service import Actor, record
 from service.catalog.loader import Catalog, current_catalog
 from service.catalog.policies import PolicyProfile, Requirement
 from service.checks import bulk
-from service.checks.evaluate import evaluate_profile
+from service.checks.evaluate import answers_read, evaluate_profile
 from service.checks.lookups import RegistryLookups
 from service.checks.models import Evaluation, EvaluationTrigger
 from service.checks.verdicts import (
@@ -70,6 +74,8 @@ DECIDED_STATUSES = frozenset({S.approved, S.approved_with_conditions, S.rejected
 DEFAULT_CHUNK = 1000
 # The report lists this many changed reviews; the counts always cover all of them.
 REPORT_LIMIT = 500
+# Evaluating a chunk hands control back this often (in reviews), see reevaluate_reviews.
+_YIELD_EVERY = 50
 
 
 @dataclass
@@ -143,6 +149,17 @@ _FACT_FIELDS = (
 )
 
 
+def _answers_read(lists: list[Sequence[Requirement]]) -> frozenset[str] | None:
+    """The answers these requirements read (None: all of them), loaded for a chunk."""
+    names: set[str] = set()
+    for requirements in {id(r): r for r in lists}.values():
+        read = answers_read(requirements)
+        if read is None:
+            return None
+        names |= read
+    return frozenset(names)
+
+
 def _plain(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
@@ -195,19 +212,30 @@ async def reevaluate_reviews(
             query = query.filter(organization_id=organization_id)
         batch = _ProfileBatch(catalog, profile, actor, report, lookups_template, full=full)
         last_id: Any = None
-        while True:
-            started = time.perf_counter()
-            page = query.filter(id__gt=last_id) if last_id is not None else query
-            reviews = (
-                await page.order_by("id")
-                .limit(chunk_size)
-                .values("id", "organization_id", "engagement_id", "status", "profile_version")
-            )
-            report.timings.load += time.perf_counter() - started
-            if not reviews:
-                break
-            last_id = reviews[-1]["id"]
-            await batch.run_chunk(reviews, dry_run=dry_run)
+        # A chunk is written while the next one is loaded and evaluated: on PostgreSQL the
+        # database works on one core while this process evaluates on the other. Chunks hold
+        # other reviews, and each write checks its reviews' status again under lock.
+        writing: asyncio.Task[None] | None = None
+        try:
+            while True:
+                started = time.perf_counter()
+                page = query.filter(id__gt=last_id) if last_id is not None else query
+                reviews = (
+                    await page.order_by("id")
+                    .limit(chunk_size)
+                    .values("id", "organization_id", "engagement_id", "status", "profile_version")
+                )
+                report.timings.load += time.perf_counter() - started
+                if not reviews:
+                    break
+                last_id = reviews[-1]["id"]
+                plans = await batch.plan_chunk(reviews)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(batch.write_chunk(plans, dry_run=dry_run))
+        finally:
+            if writing is not None:
+                await writing
         if batch.touched:
             report.profiles[profile_id] = profile.version
     log.info(
@@ -277,7 +305,8 @@ class _ProfileBatch:
             return False
         return _definition(requirement) == self.definitions.get(requirement_id)
 
-    async def run_chunk(self, reviews: list[dict[str, Any]], *, dry_run: bool) -> None:
+    async def plan_chunk(self, reviews: list[dict[str, Any]]) -> list[_Plan]:
+        """Load what the chunk's reviews were evaluated on and with, and evaluate them."""
         report = self.report
         started = time.perf_counter()
         decided_ids = [r["id"] for r in reviews if r["status"] in DECIDED_STATUSES]
@@ -296,14 +325,13 @@ class _ProfileBatch:
         review_ids = [str(r["id"]) for r in reviews]
         if not review_ids:
             report.timings.load += time.perf_counter() - started
-            return
+            return []
         engagement_ids = {r["engagement_id"] for r in reviews}
         engagements = {
             str(row["id"]): {name: _plain(row[name]) for name in _FACT_FIELDS}
             for row in await Engagement.filter(id__in=engagement_ids).values("id", *_FACT_FIELDS)
         }
         conn = connections.get("default")
-        answers = await bulk.review_answers(conn, review_ids)
         old: dict[str, dict[str, _Old]] = defaultdict(dict)
         overridden = []
         for vid, rid, requirement_id, outcome, fingerprint, override in await bulk.current_verdicts(
@@ -315,15 +343,27 @@ class _ProfileBatch:
         found = await bulk.overrides(conn, [vid for _, _, vid in overridden])
         for rid, requirement_id, vid in overridden:
             old[rid][requirement_id].override = found[vid]
+        to_evaluate = [self._requirements_for(r, old[str(r["id"])]) for r in reviews]
+        answers = await bulk.review_answers(conn, review_ids, _answers_read(to_evaluate))
         report.timings.load += time.perf_counter() - started
 
         started = time.perf_counter()
-        plans = [self._plan(r, engagements, answers, old[str(r["id"])]) for r in reviews]
+        plans = []
+        for done, (review, requirements) in enumerate(zip(reviews, to_evaluate, strict=True), 1):
+            plans.append(
+                self._plan(review, requirements, engagements, answers, old[str(review["id"])])
+            )
+            if done % _YIELD_EVERY == 0:  # let the previous chunk's write send its next statement
+                await asyncio.sleep(0)
         report.timings.evaluate += time.perf_counter() - started
         report.considered += len(reviews)
+        return plans
+
+    async def write_chunk(self, plans: list[_Plan], *, dry_run: bool) -> None:
         if not plans:
             return
         self.touched = True
+        report = self.report
         started = time.perf_counter()
         if dry_run:
             for plan in plans:
@@ -332,23 +372,29 @@ class _ProfileBatch:
             await self._write(plans)
         report.timings.write += time.perf_counter() - started
 
+    def _requirements_for(
+        self, review: dict[str, Any], old: dict[str, _Old]
+    ) -> Sequence[Requirement]:
+        # Answers are locked from submission to decision (not while clarification is asked for),
+        # and the engagement facts never change: a requirement defined as before gives the
+        # verdict it gave, so only the others are evaluated again.
+        applied = review["status"] not in DECIDED_STATUSES
+        if applied and review["status"] != S.clarification_requested and not self.full:
+            subset = self._to_evaluate(review["profile_version"])
+            if subset is not None and self.all_ids - subset[1] <= old.keys():
+                return subset[0]
+        return self.profile.requirements
+
     def _plan(
         self,
         review: dict[str, Any],
+        requirements: Sequence[Requirement],
         engagements: dict[str, dict[str, Any]],
         answers: dict[str, dict[str, Any]],
         old: dict[str, _Old],
     ) -> _Plan:
         lookups = RegistryLookups(ismap_index=self.lookups.ismap_index, on=self.lookups.on)
         applied = review["status"] not in DECIDED_STATUSES
-        requirements = self.profile.requirements
-        # Answers are locked from submission to decision (not while clarification is asked for),
-        # and the engagement facts never change: a requirement defined as before gives the
-        # verdict it gave, so only the others are evaluated again.
-        if applied and review["status"] != S.clarification_requested and not self.full:
-            subset = self._to_evaluate(review["profile_version"])
-            if subset is not None and self.all_ids - subset[1] <= old.keys():
-                requirements = subset[0]
         findings = evaluate_profile(
             requirements,
             engagements[str(review["engagement_id"])],

@@ -11,7 +11,7 @@ import pytest
 from service.audit.models import AuditEvent
 from service.catalog.loader import current_catalog, install_catalog
 from service.config import get_settings
-from tests.checks.catalogs import ADDED, NEXT, CatalogFolders
+from tests.checks.catalogs import ADDED, NEW, CatalogFolders
 from tests.factories import Org, auth, evaluated_review, weak_answers
 
 URL = "/api/catalog/reload"
@@ -71,15 +71,15 @@ async def test_a_good_set_installs_reports_new_versions_and_can_reevaluate(
     assert unchanged.json()["newer_profiles"] == {}
     assert unchanged.json()["reevaluation"] is None
 
-    folders.add_next_base()
+    folders.add_base_update()
     response = await client.post(URL, json={"reevaluate": True}, headers=auth(operator_token))
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["added"]["profiles"] == [f"base@{NEXT}"]
-    assert body["newer_profiles"] == {"base": NEXT}
-    assert current_catalog().latest_profile("base").version == NEXT  # type: ignore[union-attr]
+    assert body["added"]["profiles"] == [f"base@{NEW}"]
+    assert body["newer_profiles"] == {"base": NEW}
+    assert current_catalog().latest_profile("base").version == NEW  # type: ignore[union-attr]
     reevaluation = body["reevaluation"]
-    assert reevaluation["profiles"] == {"base": NEXT}
+    assert reevaluation["profiles"] == {"base": NEW}
     assert review["id"] in {r["review_id"] for r in reevaluation["reviews"]}
     verdicts = await client.get(f"/api/reviews/{review['id']}/verdicts", headers=org.h("security"))
     assert ADDED in {v["requirement_id"] for v in verdicts.json()}

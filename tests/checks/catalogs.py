@@ -13,10 +13,9 @@ from service.catalog.loader import Catalog, load_catalog
 from service.config import PROJECT_ROOT, Settings
 
 FOLDERS = ("forms", "policies", "contract_templates")
-# The shipped base version, and the one a profile update brings.
-SHIPPED = int(yaml.safe_load((PROJECT_ROOT / "policies/base.yaml").read_text("utf-8"))["version"])
-NEXT = SHIPPED + 1
-# What the next base version changes (the weak example answers fail CLD2-SEL-10 and CLD2-BLD-01):
+# The shipped base version reviews are evaluated under, and the update made from it.
+OLD, NEW = 2, 3
+# What the update changes (the weak example answers fail CLD2-SEL-10 and CLD2-BLD-01):
 CHANGED = "CLD2-SEL-10"  # check relaxed to `true`: fail -> pass
 REMOVED = "OUT-END-01"
 ADDED = "NEW-01"  # a copy of CLD2-BLD-01 (admin MFA) under a new id: fails for weak answers
@@ -43,9 +42,10 @@ class CatalogFolders:
             "VETTING_CONTRACT_TEMPLATES_DIR": str(self.root / "contract_templates"),
         }
 
-    def add_next_base(self) -> None:
+    def add_base_update(self) -> None:
         base: dict[str, Any] = yaml.safe_load((self.root / "policies/base.yaml").read_text("utf-8"))
-        base["version"] = NEXT
+        assert base["version"] == OLD
+        base["version"] = NEW
         requirements = base["requirements"]
         for requirement in requirements:
             if requirement["id"] == CHANGED:
@@ -54,7 +54,7 @@ class CatalogFolders:
         added["id"] = ADDED
         base["requirements"] = [r for r in requirements if r["id"] != REMOVED] + [added]
         text = yaml.safe_dump(base, allow_unicode=True, sort_keys=False)
-        (self.root / "policies/base-next.yaml").write_text(text, "utf-8")
+        (self.root / f"policies/base-v{NEW}.yaml").write_text(text, "utf-8")
 
     def load(self) -> Catalog:
         return load_catalog(self.settings())

@@ -297,3 +297,24 @@ def test_from_the_my_number_segment_an_lgwan_asp_service_is_rejected(
     assert good_answers()["network_connection"] == "lgwan_asp"
     assert finding.outcome == Outcome.failed
     assert finding.inputs["network_connection"] == "lgwan_asp"
+
+
+_MISSING = object()
+
+
+@pytest.mark.parametrize(
+    "value", ["株式会社", " x ", "", "  \u3000\t", "\u200b", 5, None, _MISSING]
+)
+def test_a_non_blank_test_gives_what_the_regular_expression_gives(value: Any) -> None:
+    # evaluate.py answers `answers.x.matches(r'\S')` without CEL's regex (compiled on every
+    # call); the same test written with a string literal goes through CEL's regex.
+    answers = {} if value is _MISSING else {"legal_name": value}
+    quick = custom(r"answers.legal_name.matches(r'\S')")
+    regex = custom(r'answers.legal_name.matches("\\S")')
+    got = evaluate_requirement(quick, engagement(), answers)
+    expected = evaluate_requirement(regex, engagement(), answers)
+    assert (got.outcome, got.reason, got.inputs) == (
+        expected.outcome,
+        expected.reason,
+        expected.inputs,
+    )

@@ -17,17 +17,9 @@ from service.audit.models import AuditEvent
 from service.audit.service import SYSTEM
 from service.catalog.loader import Catalog, current_catalog, install_catalog
 from service.checks.models import Evaluation, Verdict
-from service.checks.reevaluation import ReevaluationReport, reevaluate_reviews
+from service.checks.reevaluation import ReevaluationReport, _ProfileBatch, reevaluate_reviews
 from service.reviews.models import Review
-from tests.checks.catalogs import (
-    ADDED,
-    CHANGED,
-    NEXT,
-    REMOVED,
-    SHIPPED,
-    UNCHANGED,
-    CatalogFolders,
-)
+from tests.checks.catalogs import ADDED, CHANGED, NEW, OLD, REMOVED, UNCHANGED, CatalogFolders
 from tests.factories import (
     Org,
     approve_through_the_chain,
@@ -42,12 +34,12 @@ ON = date(2026, 4, 1)
 @pytest.fixture
 def folders(tmp_path: Path) -> CatalogFolders:
     folders = CatalogFolders(tmp_path / "catalog")
-    folders.add_next_base()
+    folders.add_base_update()
     return folders
 
 
 @pytest.fixture
-def catalog_next(folders: CatalogFolders) -> Catalog:
+def catalog_v2(folders: CatalogFolders) -> Catalog:
     return folders.load()
 
 
@@ -71,7 +63,7 @@ async def override(client: httpx.AsyncClient, org: Org, review_id: str, requirem
 
 
 async def test_an_open_review_gets_the_new_verdicts_and_keeps_an_unchanged_override(
-    client: httpx.AsyncClient, org: Org, catalog_next: Catalog
+    client: httpx.AsyncClient, org: Org, catalog_v2: Catalog
 ) -> None:
     review = await evaluated_review(client, org, answers=weak_answers())
     await override(client, org, review["id"], UNCHANGED)
@@ -79,7 +71,7 @@ async def test_an_open_review_gets_the_new_verdicts_and_keeps_an_unchanged_overr
     assert before[CHANGED].outcome == "fail" and REMOVED in before and ADDED not in before
 
     # A dry run reports the changes and writes nothing.
-    dry = await run(catalog_next, org, dry_run=True)
+    dry = await run(catalog_v2, org, dry_run=True)
     assert (dry.considered, dry.reevaluated, dry.changed) == (1, 1, 1)
     changes = {c["requirement_id"]: c for c in dry.reviews[0].changes}
     assert changes == {
@@ -101,13 +93,13 @@ async def test_an_open_review_gets_the_new_verdicts_and_keeps_an_unchanged_overr
     assert await verdicts_of(review["id"]) == before
     assert await Evaluation.filter(review_id=review["id"], run_id=dry.run_id).count() == 0
 
-    report = await run(catalog_next, org)
+    report = await run(catalog_v2, org)
     assert (report.considered, report.reevaluated, report.changed, report.skipped) == (1, 1, 1, 0)
-    assert report.profiles == {"base": NEXT}
+    assert report.profiles == {"base": NEW}
     assert {c["requirement_id"] for c in report.reviews[0].changes} == {CHANGED, REMOVED, ADDED}
     after = await verdicts_of(review["id"])
     assert set(after) == set(before) - {REMOVED} | {ADDED}
-    assert {(v.profile_id, v.profile_version) for v in after.values()} == {("base", NEXT)}
+    assert {(v.profile_id, v.profile_version) for v in after.values()} == {("base", NEW)}
     assert after[CHANGED].outcome == "pass"
     assert after[ADDED].outcome == "fail"
     # Same requirement, same definition, same outcome: the reviewer's override stands.
@@ -117,28 +109,28 @@ async def test_an_open_review_gets_the_new_verdicts_and_keeps_an_unchanged_overr
     assert kept.id == before[UNCHANGED].id  # an unchanged verdict is not rewritten
 
     stored = await Review.get(id=review["id"])
-    assert (stored.status, stored.profile_version) == ("evaluated", NEXT)
+    assert (stored.status, stored.profile_version) == ("evaluated", NEW)
     evaluation = await Evaluation.get(review_id=review["id"], run_id=report.run_id)
-    assert evaluation.applied and evaluation.previous_profile_version == SHIPPED
-    assert evaluation.profile_version == NEXT and evaluation.review_status == "evaluated"
+    assert evaluation.applied and evaluation.previous_profile_version == OLD
+    assert evaluation.profile_version == NEW and evaluation.review_status == "evaluated"
     assert {c["requirement_id"] for c in evaluation.changes} == {CHANGED, REMOVED, ADDED}
     audit = await AuditEvent.get(organization_id=org.id, action="policies.reevaluated")
-    assert audit.object_id == f"base@{NEXT}"
+    assert audit.object_id == f"base@{NEW}"
     assert audit.data["changed_review_ids"] == [review["id"]]
     chain = await client.get("/api/audit/verification", headers=org.h("auditor"))
     assert chain.json()["ok"] is True
 
     # Nothing older than v2 is left: a second run has nothing to do.
-    again = await run(catalog_next, org)
+    again = await run(catalog_v2, org)
     assert (again.considered, again.reevaluated) == (0, 0)
 
 
 async def test_an_override_is_dropped_when_the_outcome_changes(
-    client: httpx.AsyncClient, org: Org, catalog_next: Catalog
+    client: httpx.AsyncClient, org: Org, catalog_v2: Catalog
 ) -> None:
     review = await evaluated_review(client, org, answers=weak_answers())
     await override(client, org, review["id"], CHANGED)
-    report = await run(catalog_next, org)
+    report = await run(catalog_v2, org)
     change = next(c for c in report.reviews[0].changes if c["requirement_id"] == CHANGED)
     assert change["override_dropped"] is True
     verdict = (await verdicts_of(review["id"]))[CHANGED]
@@ -150,7 +142,7 @@ async def test_an_override_is_dropped_when_the_outcome_changes(
 
 
 async def test_a_review_part_way_through_its_approval_chain_stays_there(
-    client: httpx.AsyncClient, org: Org, catalog_next: Catalog
+    client: httpx.AsyncClient, org: Org, catalog_v2: Catalog
 ) -> None:
     shipped = current_catalog()
     # 機密性3: 情報セキュリティ管理者, then CISO. The first signs; then the profile changes.
@@ -162,12 +154,12 @@ async def test_a_review_part_way_through_its_approval_chain_stays_there(
         headers=org.h("security"),
     )
     assert first.json()["status"] == "in_approval", first.text
-    report = await run(catalog_next, org)
+    report = await run(catalog_v2, org)
     assert report.reevaluated == 1
     stored = await Review.get(id=review["id"])
-    assert (stored.status, stored.profile_version) == ("in_approval", NEXT)
+    assert (stored.status, stored.profile_version) == ("in_approval", NEW)
     assert ADDED in await verdicts_of(review["id"])
-    install_catalog(catalog_next)  # as the reload that brought v2 did
+    install_catalog(catalog_v2)  # as the reload that brought v2 did
     try:
         done = await client.post(
             f"/api/reviews/{review['id']}/decision",
@@ -180,37 +172,37 @@ async def test_a_review_part_way_through_its_approval_chain_stays_there(
 
 
 async def test_a_decided_review_keeps_its_decision_and_verdicts(
-    client: httpx.AsyncClient, org: Org, catalog_next: Catalog
+    client: httpx.AsyncClient, org: Org, catalog_v2: Catalog
 ) -> None:
     review = await evaluated_review(client, org, answers=good_answers())
     decided = await approve_through_the_chain(client, org, review["id"])
     assert decided["status"] == "approved"
     before = await verdicts_of(review["id"])
 
-    skipped = await run(catalog_next, org)  # decided reviews only on request
+    skipped = await run(catalog_v2, org)  # decided reviews only on request
     assert skipped.considered == 0
 
-    report = await run(catalog_next, org, include_decided=True)
+    report = await run(catalog_v2, org, include_decided=True)
     assert (report.considered, report.reevaluated, report.recorded) == (1, 0, 1)
     assert report.reviews[0].applied is False
     assert {c["requirement_id"] for c in report.reviews[0].changes} == {REMOVED, ADDED}
     assert await verdicts_of(review["id"]) == before
-    assert {v.profile_version for v in before.values()} == {SHIPPED}
+    assert {v.profile_version for v in before.values()} == {OLD}
     stored = await Review.get(id=review["id"])
-    assert (stored.status, stored.profile_version) == ("approved", SHIPPED)
+    assert (stored.status, stored.profile_version) == ("approved", OLD)
     assert stored.decision_reason == decided["decision_reason"]
     record = await Evaluation.get(review_id=review["id"], run_id=report.run_id)
-    assert record.applied is False and record.profile_version == NEXT
+    assert record.applied is False and record.profile_version == NEW
     findings = {f["requirement_id"]: f["outcome"] for f in record.findings}
     assert findings[ADDED] == "pass" and REMOVED not in findings
 
     # Recorded once per version, not once per run.
-    again = await run(catalog_next, org, include_decided=True)
+    again = await run(catalog_v2, org, include_decided=True)
     assert (again.considered, again.recorded) == (0, 0)
 
 
 async def test_the_api_reevaluates_the_callers_organization_only(
-    client: httpx.AsyncClient, org: Org, operator_token: str, catalog_next: Catalog
+    client: httpx.AsyncClient, org: Org, operator_token: str, catalog_v2: Catalog
 ) -> None:
     from tests.factories import new_org
 
@@ -218,7 +210,7 @@ async def test_the_api_reevaluates_the_callers_organization_only(
     mine = await evaluated_review(client, org, answers=weak_answers())
     theirs = await evaluated_review(client, other, answers=weak_answers())
     shipped = current_catalog()
-    install_catalog(catalog_next)  # as a reload that brought base v2 would
+    install_catalog(catalog_v2)  # as a reload that brought base v2 would
     try:
         url = "/api/policies/reevaluations"
         refused = await client.post(url, json={}, headers=org.h("procurement"))
@@ -233,16 +225,16 @@ async def test_the_api_reevaluates_the_callers_organization_only(
 
         done = await client.post(url, json={}, headers=org.h("admin"))
         assert done.status_code == 200, done.text
-        assert done.json()["reevaluated"] == 1 and done.json()["profiles"] == {"base": NEXT}
+        assert done.json()["reevaluated"] == 1 and done.json()["profiles"] == {"base": NEW}
         verdicts = await client.get(
             f"/api/reviews/{mine['id']}/verdicts", headers=org.h("security")
         )
-        assert {v["profile_version"] for v in verdicts.json()} == {NEXT}
+        assert {v["profile_version"] for v in verdicts.json()} == {NEW}
         assert ADDED in {v["requirement_id"] for v in verdicts.json()}
     finally:
         install_catalog(shipped)
     untouched = await Review.get(id=theirs["id"])
-    assert untouched.profile_version == SHIPPED
+    assert untouched.profile_version == OLD
 
 
 async def test_the_cli_reports_then_reevaluates(
@@ -263,17 +255,17 @@ async def test_the_cli_reports_then_reevaluates(
     dry = await asyncio.to_thread(vetting, "--org", org.id, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "(dry run: nothing written)" in dry.stdout
-    assert f"review {review['id']} [evaluated] base v{SHIPPED} -> v{NEXT}" in dry.stdout
+    assert f"review {review['id']} [evaluated] base v{OLD} -> v{NEW}" in dry.stdout
     assert f"{CHANGED}: outcome_changed fail -> pass" in dry.stdout
     assert f"{ADDED}: added - -> fail" in dry.stdout
     assert f"{REMOVED}: removed pass -> -" in dry.stdout
-    assert (await Review.get(id=review["id"])).profile_version == SHIPPED
+    assert (await Review.get(id=review["id"])).profile_version == OLD
 
     done = await asyncio.to_thread(vetting, "--org", org.id)
     assert done.returncode == 0, done.stderr
     assert "1 review(s) considered, 1 re-evaluated" in done.stdout
-    assert (await Review.get(id=review["id"])).profile_version == NEXT
-    assert {v.profile_version for v in (await verdicts_of(review["id"])).values()} == {NEXT}
+    assert (await Review.get(id=review["id"])).profile_version == NEW
+    assert {v.profile_version for v in (await verdicts_of(review["id"])).values()} == {NEW}
 
 
 async def test_a_reworded_fail_reason_rewrites_the_verdict_and_keeps_its_override(
@@ -282,7 +274,7 @@ async def test_a_reworded_fail_reason_rewrites_the_verdict_and_keeps_its_overrid
     review = await evaluated_review(client, org, answers=weak_answers())
     await override(client, org, review["id"], UNCHANGED)
     before = await verdicts_of(review["id"])
-    policy = folders.root / "policies/base-next.yaml"
+    policy = folders.root / f"policies/base-v{NEW}.yaml"
     text = policy.read_text("utf-8")
     old_reason = before[UNCHANGED].reason["ja"]
     assert text.count(old_reason) == 2  # CLD2-BLD-01 and its copy NEW-01
@@ -294,3 +286,35 @@ async def test_a_reworded_fail_reason_rewrites_the_verdict_and_keeps_its_overrid
     assert after.id != before[UNCHANGED].id  # rewritten, because what it says changed
     assert (after.outcome, after.override_outcome) == ("fail", "pass")  # same check: kept
     assert after.override_reason == before[UNCHANGED].override_reason
+
+
+async def test_a_review_decided_while_the_batch_runs_is_skipped_not_half_written(
+    client: httpx.AsyncClient, org: Org, catalog_v2: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decided = await evaluated_review(client, org, answers=weak_answers())
+    other = await evaluated_review(client, org, answers=weak_answers())
+    before = await verdicts_of(decided["id"])
+    plan_chunk = _ProfileBatch.plan_chunk
+
+    async def decide_meanwhile(batch: _ProfileBatch, reviews: list[dict[str, Any]]) -> Any:
+        plans = await plan_chunk(batch, reviews)  # evaluated, not written yet
+        rejected = await client.post(
+            f"/api/reviews/{decided['id']}/decision",
+            json={"decision": "reject", "reason": "要件を満たさない"},
+            headers=org.h("security"),
+        )
+        assert rejected.status_code == 200, rejected.text
+        return plans
+
+    monkeypatch.setattr(_ProfileBatch, "plan_chunk", decide_meanwhile)
+    report = await run(catalog_v2, org)
+    assert (report.considered, report.reevaluated, report.skipped) == (2, 1, 1)
+    assert [r.review_id for r in report.reviews] == [other["id"]]
+    kept = await verdicts_of(decided["id"])
+    assert {k: (v.id, v.profile_version, v.outcome) for k, v in kept.items()} == {
+        k: (v.id, v.profile_version, v.outcome) for k, v in before.items()
+    }
+    stored = await Review.get(id=decided["id"])
+    assert (stored.status, stored.profile_version) == ("rejected", OLD)
+    assert not await Evaluation.filter(review_id=decided["id"], run_id=report.run_id).exists()
+    assert {v.profile_version for v in (await verdicts_of(other["id"])).values()} == {NEW}
