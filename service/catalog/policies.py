@@ -7,7 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from service.catalog.expressions import LOOKUP_FUNCTIONS, Expression, compile_expression
+from service.catalog.expressions import (
+    LOOKUP_FUNCTIONS,
+    TEXT_FUNCTIONS,
+    Expression,
+    compile_expression,
+)
 from service.catalog.text import Text
 
 
@@ -65,19 +70,27 @@ class Requirement(BaseModel):
         return self._check
 
     def compile(self, known_answers: frozenset[str]) -> None:
+        text = frozenset(TEXT_FUNCTIONS)
         if self.subject == Subject.account:
             account = frozenset({"account"})
-            self._applies = compile_expression(self.applies_if, roots=account, known_answers=None)
-            self._check = compile_expression(self.check, roots=account, known_answers=None)
+            self._applies = compile_expression(
+                self.applies_if, roots=account, known_answers=None, functions=text
+            )
+            self._check = compile_expression(
+                self.check, roots=account, known_answers=None, functions=text
+            )
             return
         self._applies = compile_expression(
-            self.applies_if, roots=frozenset({"engagement"}), known_answers=frozenset()
+            self.applies_if,
+            roots=frozenset({"engagement"}),
+            known_answers=frozenset(),
+            functions=text,
         )
         self._check = compile_expression(
             self.check,
             roots=frozenset({"answers", "engagement"}),
             known_answers=known_answers,
-            functions=frozenset(LOOKUP_FUNCTIONS),  # registry look-ups: checks only
+            functions=text | frozenset(LOOKUP_FUNCTIONS),  # registry look-ups: checks only
         )
 
 

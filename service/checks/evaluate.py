@@ -33,34 +33,23 @@ class Finding:
     inputs: dict[str, Any]
 
 
-# `answers.x.matches(r'\S')` is how the profiles say "answered, not blank", and the CEL library
-# compiles the regular expression again on every evaluation (about 40 µs a call, most of a
-# 70-requirement review). A step evaluates a copy of its check where those calls go to
-# filled_in() instead, when those answers are text or missing (otherwise, and when the copy
-# fails, the check as written), so that errors and their messages stay the same.
-_MATCHES_NON_BLANK = re.compile(r"(?<![.\w])(answers\.[A-Za-z_][A-Za-z0-9_]*)\.matches\(r'\\S'\)")
-# What `\s` matches in CEL's (Rust) regular expressions: the Unicode White_Space property.
+# What `\s` matches in CEL's (Rust) regular expressions: the Unicode White_Space property, so
+# that filled() answers exactly what `matches(r'\S')` would.
 _WHITE_SPACE = frozenset(
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_FILLED_IN = "filled_in"
 
 
-def _filled_in(value: str) -> bool:
+def filled(value: object) -> bool:
+    """CEL `filled(text)`: some character that is not white space (TEXT_FUNCTIONS)."""
+    if not isinstance(value, str):
+        raise TypeError(f"filled() takes text, not {type(value).__name__}")
     return any(c not in _WHITE_SPACE for c in value)
 
 
-def _quick_check(source: str, uses_lookups: bool) -> tuple[Any, tuple[str, ...]]:
-    r"""The check with its `matches(r'\S')` calls made plain (None: it has none), and the
-    answers those calls test.
-
-    Not with look-ups: evaluating the check twice would record them twice.
-    """
-    tested = tuple(sorted({m[1].split(".", 1)[1] for m in _MATCHES_NON_BLANK.finditer(source)}))
-    if not tested or uses_lookups:
-        return None, ()
-    return cel.compile(_MATCHES_NON_BLANK.sub(rf"{_FILLED_IN}(\1)", source)), tested
+# The implementations of service.catalog.expressions.TEXT_FUNCTIONS, by name.
+_TEXT_FUNCTIONS = {"filled": filled}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +64,6 @@ class _Step:
     requirement_id: str
     applies: Any  # compiled CEL programs
     check: Any
-    quick_check: Any  # None, or the check with plain non-blank tests (see _quick_check)
-    quick_tested: tuple[str, ...]  # the answers it tests
     answer_refs: tuple[str, ...]
     fail_reason: dict[str, str]
     uses_lookups: bool
@@ -84,13 +71,10 @@ class _Step:
     @classmethod
     def of(cls, requirement: Requirement) -> _Step:
         check = requirement.check_expr
-        quick, tested = _quick_check(requirement.check, bool(check.lookups))
         return cls(
             requirement_id=requirement.id,
             applies=requirement.applies_expr.program,
             check=check.program,
-            quick_check=quick,
-            quick_tested=tested,
             answer_refs=tuple(sorted(check.answer_refs)),
             fail_reason={"ja": requirement.fail_reason.ja, "en": requirement.fail_reason.en},
             uses_lookups=bool(check.lookups),
@@ -147,7 +131,7 @@ def evaluation_context(
     """
     return cel.Context(
         variables={"engagement": engagement, "answers": answers},
-        functions={_FILLED_IN: _filled_in, **lookups.functions()},
+        functions={**_TEXT_FUNCTIONS, **lookups.functions()},
     )
 
 
@@ -187,18 +171,6 @@ def evaluate_requirement(
     return _evaluate(_Step.of(requirement), answers, context, lookups)
 
 
-def _run_check(step: _Step, answers: dict[str, Any], variables: Any) -> Any:
-    # A missing answer fails both alike (CEL's KeyError, before filled_in is called).
-    if step.quick_check is not None and all(
-        isinstance(answers.get(name, ""), str) for name in step.quick_tested
-    ):
-        try:
-            return step.quick_check.execute(variables)
-        except (KeyError, TypeError, RuntimeError, ValueError):
-            pass  # the check as written says what went wrong
-    return step.check.execute(variables)
-
-
 def _evaluate(
     step: _Step, answers: dict[str, Any], variables: Any, lookups: RegistryLookups | None
 ) -> Finding:
@@ -225,7 +197,7 @@ def _evaluate(
     if step.uses_lookups and lookups is not None:
         lookups.take_calls()  # a look-up of an earlier requirement is not this one's
     try:
-        result = _run_check(step, answers, variables)
+        result = step.check.execute(variables)
     except KeyError:
         missing = sorted(name for name, value in inputs.items() if value is None)
         return Finding(
@@ -287,7 +259,7 @@ def _judged(
 
 def evaluate_account(requirements: Sequence[Requirement], account: dict[str, Any]) -> list[Finding]:
     """Requirements about one social-media account (subject: account) over its facts."""
-    context = cel.Context(variables={"account": account})
+    context = cel.Context(variables={"account": account}, functions=_TEXT_FUNCTIONS)
     return [_evaluate_on_account(r, account, context) for r in requirements]
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from service.catalog.expressions import ExpressionError
 from service.catalog.loader import load_catalog
 from service.catalog.policies import PolicyProfile, Requirement
 from service.checks.evaluate import Finding, evaluate_profile, evaluate_requirement
@@ -302,19 +303,29 @@ def test_from_the_my_number_segment_an_lgwan_asp_service_is_rejected(
 _MISSING = object()
 
 
-@pytest.mark.parametrize(
-    "value", ["株式会社", " x ", "", "  \u3000\t", "\u200b", 5, None, _MISSING]
-)
-def test_a_non_blank_test_gives_what_the_regular_expression_gives(value: Any) -> None:
-    # evaluate.py answers `answers.x.matches(r'\S')` without CEL's regex (compiled on every
-    # call); the same test written with a string literal goes through CEL's regex.
+@pytest.mark.parametrize("value", ["株式会社", " x ", "", "  \u3000\t", "\u200b", _MISSING])
+def test_filled_gives_what_the_regular_expression_gives(value: Any) -> None:
     answers = {} if value is _MISSING else {"legal_name": value}
-    quick = custom(r"answers.legal_name.matches(r'\S')")
+    plain = custom("filled(answers.legal_name)")
     regex = custom(r'answers.legal_name.matches("\\S")')
-    got = evaluate_requirement(quick, engagement(), answers)
+    got = evaluate_requirement(plain, engagement(), answers)
     expected = evaluate_requirement(regex, engagement(), answers)
     assert (got.outcome, got.reason, got.inputs) == (
         expected.outcome,
         expected.reason,
         expected.inputs,
     )
+
+
+@pytest.mark.parametrize("value", [5, None, ["a"]])
+def test_filled_on_what_is_not_text_is_for_a_person(value: Any) -> None:
+    finding = evaluate_requirement(
+        custom("filled(answers.legal_name)"), engagement(), {"legal_name": value}
+    )
+    assert finding.outcome == Outcome.needs_review
+    assert "filled() takes text" in finding.reason["en"]
+
+
+def test_filled_is_known_to_the_loader_with_its_arity() -> None:
+    with pytest.raises(ExpressionError, match=r"'filled\(\)' takes 1 argument\(s\), not 2"):
+        custom("filled(answers.legal_name, answers.legal_name)")
