@@ -50,6 +50,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.audit.service import Actor, record
+from service.catalog.expressions import ENGAGEMENT_FIELDS
 from service.catalog.loader import Catalog, current_catalog
 from service.catalog.policies import PolicyProfile, Requirement
 from service.checks import bulk
@@ -134,19 +135,9 @@ class _Old:
     override: tuple[Any, ...] | None  # (outcome, reason, by, at) of a reviewer's override
 
 
-# What engagement_facts gives, read as plain columns (no model objects for 100,000 rows).
-_FACT_FIELDS = (
-    "kind",
-    "supplier_type",
-    "confidentiality",
-    "integrity",
-    "availability",
-    "personal_data",
-    "my_number",
-    "network_segment",
-    "subcontracting",
-    "term_months",
-)
+# What engagement_facts gives (the fields expressions may read), read as plain columns: no
+# model objects for 100,000 rows.
+_FACT_FIELDS = tuple(sorted(ENGAGEMENT_FIELDS))
 
 
 def _answers_read(lists: list[Sequence[Requirement]]) -> frozenset[str] | None:

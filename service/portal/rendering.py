@@ -65,18 +65,35 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class RedactLinkTokens(logging.Filter):
-    """Access logs must not keep vendor link secrets (they are in the path of the first open)."""
+class RedactPathSecrets(logging.Filter):
+    """Access logs must not keep link secrets that travel in a URL path (a vendor's link on its
+    first open, an owner's attestation link): `/v/vl_abc…` is logged as `/v/vl_…`."""
 
-    _token = re.compile(r"(/(?:v|api/vendor)/)vl_[A-Za-z0-9_-]+")
+    def __init__(self, paths: str, secret_prefix: str) -> None:
+        super().__init__()
+        self.key = (paths, secret_prefix)
+        self._token = re.compile(rf"(/(?:{paths})/){secret_prefix}[A-Za-z0-9_-]+")
+        self._shown = rf"\g<1>{secret_prefix}…"
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                self._token.sub(r"\1vl_…", arg) if isinstance(arg, str) else arg
+                self._token.sub(self._shown, arg) if isinstance(arg, str) else arg
                 for arg in record.args
             )
         return True
+
+
+def redact_access_log(paths: str, secret_prefix: str) -> None:
+    """Install the filter on uvicorn's access log once (an app may be built more than once)."""
+    access_log = logging.getLogger("uvicorn.access")
+    key = (paths, secret_prefix)
+    if not any(isinstance(f, RedactPathSecrets) and f.key == key for f in access_log.filters):
+        access_log.addFilter(RedactPathSecrets(paths, secret_prefix))
+
+
+# Where vendor link secrets appear in a path: the portal's first open and the vendor API.
+VENDOR_LINK_PATHS = "v|api/vendor"
 
 
 def base_path() -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,10 +15,11 @@ from service.portal import pages
 from service.portal.rendering import (
     HERE,
     PREFIX,
-    RedactLinkTokens,
+    VENDOR_LINK_PATHS,
     SecurityHeaders,
     app_error_page,
     message_page,
+    redact_access_log,
 )
 
 
@@ -34,9 +33,7 @@ async def http_error_page(request: Request, exc: Exception) -> Response:
 
 
 def build_portal() -> ASGIApp:
-    access_log = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactLinkTokens) for f in access_log.filters):
-        access_log.addFilter(RedactLinkTokens())
+    redact_access_log(VENDOR_LINK_PATHS, "vl_")
     routes = [
         Route("/", pages.home, methods=["GET"]),
         Route("/s/{section_id}", pages.section_get, methods=["GET"]),

@@ -8,8 +8,6 @@ cannot post an answer even with a leaked link in an old browser tab.
 
 from __future__ import annotations
 
-import logging
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from starlette.types import ASGIApp
 
 from service.config import get_settings
 from service.errors import AppError
-from service.portal.rendering import SecurityHeaders, portal_url
+from service.portal.rendering import SecurityHeaders, portal_url, redact_access_log
 from service.social import attestation, public
 from service.social.schemas import AttestationIn
 
@@ -74,18 +72,8 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-class RedactAttestationTokens(logging.Filter):
-    """Access logs must not keep the owner's link secret (it is in the path of both forms)."""
-
-    _token = re.compile(r"(/(?:sns/attest|api/social/attestations)/)sa_[A-Za-z0-9_-]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                self._token.sub(r"\1sa_…", arg) if isinstance(arg, str) else arg
-                for arg in record.args
-            )
-        return True
+# Where an owner's attestation secret appears in a path: the HTML page and the JSON form.
+ATTESTATION_PATHS = "sns/attest|api/social/attestations"
 
 
 def page_path(path: str) -> str:
@@ -197,9 +185,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def social_pages() -> ASGIApp:
-    access_log = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactAttestationTokens) for f in access_log.filters):
-        access_log.addFilter(RedactAttestationTokens())
+    redact_access_log(ATTESTATION_PATHS, "sa_")
     app = Starlette(
         routes=[
             Route("/attest/{token}", attest_get, methods=["GET"]),

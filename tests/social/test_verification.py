@@ -326,7 +326,8 @@ async def test_a_failed_run_is_sent_to_the_organizations_webhooks(
 def test_access_logs_do_not_keep_the_owners_link_secret() -> None:
     import logging
 
-    from service.social.pages import RedactAttestationTokens
+    from service.portal.rendering import RedactPathSecrets
+    from service.social.pages import ATTESTATION_PATHS
 
     secret = "sa_" + "x" * 43
     record = logging.LogRecord(
@@ -348,7 +349,7 @@ def test_access_logs_do_not_keep_the_owners_link_secret() -> None:
         None,
     )
     for entry in (record, api):
-        assert RedactAttestationTokens().filter(entry) is True
+        assert RedactPathSecrets(ATTESTATION_PATHS, "sa_").filter(entry) is True
         assert secret not in entry.getMessage() and "sa_…" in entry.getMessage()
 
 
