@@ -1,4 +1,6 @@
-"""Every requirement of base v2 has table rows and cites a seed policy or the guideline."""
+"""The requirement tables of every family: each row passes, fails with its reason and does not
+apply where it should not; every requirement of base v2 has rows and cites a seed policy or the
+guideline."""
 
 from __future__ import annotations
 
@@ -10,24 +12,33 @@ import pytest
 from service.checks.evaluate import evaluate_profile
 from service.checks.models import Outcome
 from tests.checks import (
-    test_requirements_cloud,
-    test_requirements_outsourcing,
-    test_requirements_personal_data,
-    test_requirements_segments,
-    test_requirements_system,
+    requirements_cloud,
+    requirements_outsourcing,
+    requirements_personal_data,
+    requirements_segments,
+    requirements_system,
     test_requirements_tos,
 )
 from tests.checks.ismap_lists import example_lookups
-from tests.checks.requirement_cases import ENGAGEMENT_FOR_KIND, base_profile, example_answers
+from tests.checks.requirement_cases import (
+    ENGAGEMENT_FOR_KIND,
+    Case,
+    base_profile,
+    check_fails_with_its_reason,
+    check_not_applicable,
+    check_passes,
+    example_answers,
+)
 
 FAMILIES = {
-    "outsourcing": test_requirements_outsourcing.CASES,
-    "system": test_requirements_system.CASES,
-    "cloud": test_requirements_cloud.CASES,
+    "outsourcing": requirements_outsourcing.CASES,
+    "system": requirements_system.CASES,
+    "cloud": requirements_cloud.CASES,
     "tos": test_requirements_tos.CASES,
-    "personal_data": test_requirements_personal_data.CASES,
-    "segments": test_requirements_segments.CASES,
+    "personal_data": requirements_personal_data.CASES,
+    "segments": requirements_segments.CASES,
 }
+ALL_CASES = [case for cases in FAMILIES.values() for case in cases]
 SEEDS = {
     "000_3291e76cd5cd275d.txt",
     "001_6552b71835ad1528.txt",
@@ -35,6 +46,21 @@ SEEDS = {
     "003_91fb038f170e84df.txt",
     "004_96bc569ca754efd7.txt",
 }
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=lambda case: case.name)
+def test_passing_answers_pass(case: Case) -> None:
+    check_passes(case)
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=lambda case: case.name)
+def test_failing_answers_fail_with_the_requirements_reason(case: Case) -> None:
+    check_fails_with_its_reason(case)
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=lambda case: case.name)
+def test_it_does_not_apply_outside_its_engagements(case: Case) -> None:
+    check_not_applicable(case)
 
 
 def test_every_requirement_of_base_v2_has_table_rows_and_no_row_is_stale() -> None:

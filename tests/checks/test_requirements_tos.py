@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from service.checks.models import Outcome
 from tests.checks.requirement_cases import (
     Case,
-    check_fails_with_its_reason,
-    check_not_applicable,
-    check_passes,
     evaluate,
 )
 
@@ -95,21 +90,6 @@ CASES = [
         label="personal-accounts",
     ),
 ]
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_passing_answers_pass(case: Case) -> None:
-    check_passes(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_failing_answers_fail_with_the_requirements_reason(case: Case) -> None:
-    check_fails_with_its_reason(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_it_does_not_apply_outside_its_engagements(case: Case) -> None:
-    check_not_applicable(case)
 
 
 def test_confidentiality_2_information_never_passes_the_terms_of_service_route() -> None:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.checks.requirement_cases import (
     Case,
-    check_fails_with_its_reason,
-    check_not_applicable,
-    check_passes,
 )
 
 MY_NUMBER_SEGMENT = {"network_segment": "my_number", "my_number": True}
@@ -69,18 +64,3 @@ CASES = [
         label="cloud",
     ),
 ]
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_passing_answers_pass(case: Case) -> None:
-    check_passes(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_failing_answers_fail_with_the_requirements_reason(case: Case) -> None:
-    check_fails_with_its_reason(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_it_does_not_apply_outside_its_engagements(case: Case) -> None:
-    check_not_applicable(case)
