@@ -5,9 +5,10 @@ Run (a scratch database is created and dropped; never point this at real data):
     .venv/bin/python bench/bench_reevaluate.py --reviews 100000 \\
         --db postgres://postgres@127.0.0.1:5432/postgres
 
-Seeds N evaluated reviews under base v1 (half with the strong, half with the weak example
-answers, each with its verdicts) by bulk inserts, writes a base v3 (base v1 changed) into a copy
-of the data folders, and times `reevaluate_reviews` over them: load, evaluate and write, as the
+Seeds N evaluated reviews under base v1 (`--base 1`, 16 requirements, default) or the shipped
+base v2 (`--base 2`, 70 requirements), half with the strong, half with the weak example answers,
+each with its verdicts, by bulk inserts; writes a base v3 (that version changed) into a copy of
+the data folders, and times `reevaluate_reviews` over them: load, evaluate and write, as the
 batch reports them. `--change few` (default) changes three requirements, as a profile update does;
 `--change all` adds a source to every requirement, so that every verdict row is rewritten.
 """
@@ -21,6 +22,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -36,13 +38,16 @@ sys.path.insert(0, str(ROOT))
 FOLDERS = ("forms", "policies", "contract_templates")
 
 
-def write_folders(root: Path, change: str) -> None:
+# The base version reviews are seeded under -> its file. The update is made from it and numbered
+# 3 either way (from v1 as in the runs recorded before the 70-requirement v2 shipped).
+BASE_FILES = {1: "policies/base.v1.yaml", 2: "policies/base.yaml"}
+
+
+def write_folders(root: Path, change: str, base_version: int) -> None:
     for folder in FOLDERS:
         shutil.copytree(ROOT / folder, root / folder)
-    # The update is made from the 16-requirement base v1 the reviews are seeded under, as in the
-    # runs recorded before; it is numbered 3 because the shipped base v2 (70 requirements) is
-    # there too.
-    base: dict[str, Any] = yaml.safe_load((root / "policies/base.v1.yaml").read_text("utf-8"))
+    base: dict[str, Any] = yaml.safe_load((root / BASE_FILES[base_version]).read_text("utf-8"))
+    assert base["version"] == base_version
     base["version"] = 3
     requirements = base["requirements"]
     if change == "all":
@@ -70,7 +75,7 @@ async def admin(server_url: str, statement: str) -> None:
         await conn.close()
 
 
-async def seed(reviews: int) -> float:
+async def seed(reviews: int, base_version: int) -> float:
     from tortoise.transactions import in_transaction
 
     from service.accounts.models import Organization, User
@@ -86,7 +91,7 @@ async def seed(reviews: int) -> float:
 
     started = time.perf_counter()
     catalog = load_catalog()
-    profile = catalog.profile("base", 1)
+    profile = catalog.profile("base", base_version)
     facts = {
         "kind": "cloud",
         "supplier_type": "contractor",
@@ -148,7 +153,7 @@ async def seed(reviews: int) -> float:
                     form_id="cloud-service",
                     form_version=1,
                     profile_id="base",
-                    profile_version=1,
+                    profile_version=base_version,
                 )
                 for e in engagements
             ]
@@ -183,37 +188,92 @@ async def seed(reviews: int) -> float:
     return time.perf_counter() - started
 
 
-async def run(args: argparse.Namespace, folders: Path) -> dict[str, Any]:
+class ScratchDatabases:
+    """The seeded database, and a fresh copy of it for each timed run (a run rewrites it)."""
+
+    def __init__(self, db: str, scratch: Path) -> None:
+        self.server = db if db.startswith("postgres") else None
+        self.scratch = scratch
+        self.prefix = f"vetting_bench_{os.getpid()}"
+        self.names: list[str] = []
+
+    @property
+    def engine(self) -> str:
+        return "PostgreSQL" if self.server else "SQLite"
+
+    def _url(self, name: str) -> str:
+        if self.server:
+            return self.server.rsplit("/", 1)[0] + "/" + name
+        return f"sqlite://{self.scratch / name}.sqlite3"
+
+    async def create(self, suffix: str, template: str | None = None) -> str:
+        name = f"{self.prefix}_{suffix}"
+        self.names.append(name)
+        if self.server:
+            copy_of = f' TEMPLATE "{template}"' if template else ""
+            await admin(self.server, f'CREATE DATABASE "{name}"{copy_of}')
+        elif template:
+            shutil.copyfile(self.scratch / f"{template}.sqlite3", self.scratch / f"{name}.sqlite3")
+        return name
+
+    async def drop_all(self) -> None:
+        if self.server:
+            for name in self.names:
+                await admin(self.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def settings(self, name: str, folders: Path) -> Any:
+        from service.config import Settings
+
+        return Settings(
+            database_url=self._url(name),
+            forms_dir=folders / "forms",
+            policies_dir=folders / "policies",
+            contract_templates_dir=folders / "contract_templates",
+        )
+
+
+async def seed_database(
+    args: argparse.Namespace, databases: ScratchDatabases, folders: Path
+) -> str:
+    from tortoise import connections
+
+    from service.db import close_db, init_db, migrate_db
+
+    name = await databases.create("seeded")
+    settings = databases.settings(name, folders)
+    await migrate_db(settings)
+    await init_db(settings)
+    try:
+        seeded = await seed(args.reviews, args.base)
+        # A table filled in one go has no planner statistics until autovacuum analyses it;
+        # without them PostgreSQL scans all verdict rows for each chunk's IN list. (The copies
+        # made from this database keep its statistics.)
+        await connections.get("default").execute_script("ANALYZE")
+    finally:
+        await close_db()
+    print(f"seeded {args.reviews:,} reviews in {seeded:.0f} s", file=sys.stderr)
+    return name
+
+
+async def timed_run(
+    args: argparse.Namespace, databases: ScratchDatabases, seeded: str, run: int, folders: Path
+) -> dict[str, Any]:
     from service.audit.service import SYSTEM
     from service.catalog.loader import load_catalog
     from service.checks.models import Verdict
     from service.checks.reevaluation import reevaluate_reviews
-    from service.config import Settings
-    from service.db import close_db, init_db, migrate_db
+    from service.db import close_db, init_db
 
-    await migrate_db()
-    await init_db()
+    settings = databases.settings(await databases.create(f"run{run}", template=seeded), folders)
+    await init_db(settings)
     try:
-        seeded = await seed(args.reviews)
-        # A table filled in one go has no planner statistics until autovacuum analyses it;
-        # without them PostgreSQL scans all verdict rows for each chunk's IN list.
-        from tortoise import connections
-
-        await connections.get("default").execute_script("ANALYZE")
         verdict_rows = await Verdict.all().count()
-        catalog = load_catalog(
-            Settings(
-                forms_dir=folders / "forms",
-                policies_dir=folders / "policies",
-                contract_templates_dir=folders / "contract_templates",
-            )
-        )
+        catalog = load_catalog(settings)
         started, cpu = time.perf_counter(), time.process_time()
         report = await reevaluate_reviews(actor=SYSTEM, catalog=catalog, chunk_size=args.chunk)
         total, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert report.reevaluated == args.reviews, report
-        return {
-            "seeded_s": seeded,
+        result = {
             "verdict_rows": verdict_rows,
             "total_s": total,
             "cpu_s": cpu,
@@ -221,9 +281,26 @@ async def run(args: argparse.Namespace, folders: Path) -> dict[str, Any]:
             "evaluate_s": report.timings.evaluate,
             "write_s": report.timings.write,
             "changed": report.changed,
+            "load_average": os.getloadavg()[0],
         }
     finally:
         await close_db()
+    print(
+        f"run {run}: {total:.1f} s (CPU {cpu:.1f} s), load {result['load_s']:.1f} / evaluate "
+        f"{result['evaluate_s']:.1f} / write {result['write_s']:.1f} s",
+        file=sys.stderr,
+    )
+    return result
+
+
+async def bench(args: argparse.Namespace, databases: ScratchDatabases, folders: Path) -> list[Any]:
+    seeded = await seed_database(args, databases, folders)
+    results = []
+    for run in range(1, args.runs + 1):
+        results.append(await timed_run(args, databases, seeded, run, folders))
+        if databases.server:  # each copy is as large as the seeded database
+            await admin(databases.server, f'DROP DATABASE "{databases.names.pop()}" WITH (FORCE)')
+    return results
 
 
 def main() -> None:
@@ -232,33 +309,31 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite", help="sqlite, or a postgres:// server URL")
     parser.add_argument("--chunk", type=int, default=1000)
     parser.add_argument("--change", choices=("few", "all"), default="few")
+    parser.add_argument("--base", type=int, choices=sorted(BASE_FILES), default=1)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs, each on a fresh copy")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-reevaluate-"))
-    server = args.db if args.db.startswith("postgres") else None
-    name = f"vetting_bench_{os.getpid()}"
-    if server:
-        database_url = server.rsplit("/", 1)[0] + "/" + name
-        asyncio.run(admin(server, f'CREATE DATABASE "{name}"'))
-    else:
-        database_url = f"sqlite://{scratch / 'bench.sqlite3'}"
-    os.environ["VETTING_DATABASE_URL"] = database_url  # read once, before service imports
+    databases = ScratchDatabases(args.db, scratch)
     try:
-        write_folders(scratch / "catalog", args.change)
-        result = asyncio.run(run(args, scratch / "catalog"))
+        write_folders(scratch / "catalog", args.change, args.base)
+        results = asyncio.run(bench(args, databases, scratch / "catalog"))
     finally:
-        if server:
-            asyncio.run(admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(databases.drop_all())
         shutil.rmtree(scratch, ignore_errors=True)
-    engine = "PostgreSQL" if server else "SQLite"
+    totals = [r["total_s"] for r in results]
+    phases = " / ".join(
+        f"{statistics.median(r[phase] for r in results):.1f}"
+        for phase in ("load_s", "evaluate_s", "write_s")
+    )
+    last = results[-1]
     print(
-        f"| re-evaluate {args.reviews:,} reviews on {engine}, change {args.change}, "
-        f"{date.today().isoformat()} | {result['total_s']:.1f} s "
-        f"(this process's CPU {result['cpu_s']:.1f} s) "
-        f"| load {result['load_s']:.1f} s, evaluate {result['evaluate_s']:.1f} s, "
-        f"write {result['write_s']:.1f} s | {result['verdict_rows']:,} verdict rows, "
-        f"load average {os.getloadavg()[0]:.1f}, "
-        f"{result['changed']:,} reviews changed; seeding took {result['seeded_s']:.0f} s "
+        f"| re-evaluate {args.reviews:,} reviews on {databases.engine}, base v{args.base} -> v3, "
+        f"change {args.change}, {date.today().isoformat()} "
+        f"| {statistics.median(totals):.1f} s ({min(totals):.1f}–{max(totals):.1f} s, "
+        f"{len(totals)} runs; CPU {statistics.median(r['cpu_s'] for r in results):.1f} s) "
+        f"| {phases} s | {last['verdict_rows']:,} verdict rows, {last['changed']:,} reviews "
+        f"changed, load average {max(r['load_average'] for r in results):.1f} at most "
         f"| {platform.python_version()}, chunk {args.chunk} |"
     )
 

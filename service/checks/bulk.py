@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Sequence
-from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -138,22 +137,6 @@ async def delete_verdicts(conn: BaseDBAsyncClient, verdict_ids: Sequence[str]) -
         part = list(verdict_ids[start : start + 1000])
         statement = f"DELETE FROM verdict WHERE id IN ({_marks(len(part))})"  # noqa: S608
         await conn.execute_query(_sql(conn, statement), part)
-
-
-async def move_verdicts_to(
-    conn: BaseDBAsyncClient,
-    review_ids: Sequence[str],
-    *,
-    profile_id: str,
-    profile_version: int,
-    at: datetime,
-) -> None:
-    """The verdicts of these reviews now stand under this profile version."""
-    statement = (
-        "UPDATE verdict SET profile_id = ?, profile_version = ?, evaluated_at = ? "  # noqa: S608
-        f"WHERE review_id IN ({_marks(len(review_ids))})"
-    )
-    await conn.execute_query(_sql(conn, statement), [profile_id, profile_version, at, *review_ids])
 
 
 EVALUATION_COLUMNS = (

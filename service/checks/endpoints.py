@@ -1,11 +1,16 @@
-"""Checks API: re-evaluating an organization's open reviews under the latest profile versions."""
+"""Checks API: re-evaluating an organization's reviews under the latest profile versions, and
+each review's evaluations."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
+from service.checks import service
 from service.checks.reevaluation import ReevaluationReport, reevaluate_reviews
 from service.checks.schemas import (
+    EvaluationOut,
     ReevaluationCreate,
     ReevaluationOut,
     ReviewChangesOut,
@@ -62,3 +67,16 @@ async def reevaluate(principal: Principal, body: ReevaluationCreate) -> Reevalua
         dry_run=body.dry_run,
     )
     return reevaluation_out(report)
+
+
+@endpoint(
+    "GET",
+    "/api/reviews/{review_id}/evaluations",
+    summary="A review's evaluations under each profile version / 評価履歴",
+    tag=TAG,
+)
+async def list_evaluations(principal: Principal, review_id: UUID) -> list[EvaluationOut]:
+    return [
+        EvaluationOut.model_validate(e, from_attributes=True)
+        for e in await service.list_evaluations(principal, str(review_id))
+    ]

@@ -32,6 +32,9 @@ class Verdict(Model):
     review_id: str
     requirement_id = fields.CharField(max_length=64)
     profile_id = fields.CharField(max_length=100)
+    # The version this verdict was made under. The review's verdicts as a set stand under
+    # Review.profile_version: re-evaluation carries a verdict that says the same under a newer
+    # version over unchanged (see checks/reevaluation.py), so this may be older.
     profile_version = fields.IntField()
     outcome = fields.CharEnumField(Outcome, max_length=20, description="Outcome")
     severity = fields.CharField(max_length=10)

@@ -26,12 +26,17 @@ version gives the verdict already stored; it is not evaluated again unless it lo
 (ISMAP: the list or the day may have changed), the review awaits clarification (its answers may
 have changed), the old version is no longer in the catalog, or `full` is asked for.
 
+Versions: a review's verdicts stand under `Review.profile_version`, the version its approvals and
+contract read. A verdict row keeps the version (and time) it was made under: a verdict that
+says the same under the new version (same digest) is carried over as it is, not re-labelled,
+so a profile update writes only the verdicts that changed. (Re-labelling 1.6 million unchanged
+rows was half the time of re-evaluating 100,000 reviews on PostgreSQL.)
+
 Batching: reviews are read in chunks by id, with plain SQL for the verdict rows (bulk.py); each
 chunk is one transaction (its rows locked and their status checked again, so a review decided
 meanwhile is skipped, not half-written). Verdict rows are rewritten only where their digest
-changed; the others get their profile version in one UPDATE per chunk. A chunk's transaction
-runs while the next chunk is loaded and evaluated (on SQLite, with its single connection, the
-next chunk's reads wait for it).
+changed. A chunk's transaction runs while the next chunk is loaded and evaluated (on SQLite,
+with its single connection, the next chunk's reads wait for it).
 """
 
 from __future__ import annotations
@@ -443,7 +448,7 @@ class _ProfileBatch:
                         }
                     )
             elif before is not None and before.fingerprint == fingerprint:
-                continue  # says the same: only its profile version moves on
+                continue  # says the same: carried over under the version that made it
             if before is not None:
                 plan.delete.append(before.id)
             plan.insert.append(
@@ -528,13 +533,6 @@ class _ProfileBatch:
         if not plans:
             return
         await bulk.delete_verdicts(conn, [vid for p in plans for vid in p.delete])
-        await bulk.move_verdicts_to(
-            conn,
-            [str(p.review["id"]) for p in plans],
-            profile_id=self.profile.id,
-            profile_version=self.profile.version,
-            at=self.started,
-        )
         await bulk.insert_verdicts(conn, [row for p in plans for row in p.insert])
 
     def _evaluation(self, plan: _Plan, now: datetime) -> list[Any]:

@@ -6,6 +6,7 @@ import logging
 from datetime import date
 
 from service.accounts.models import Organization
+from service.accounts.principal import Principal
 from service.audit.service import SYSTEM
 from service.catalog.loader import current_catalog
 from service.checks.evaluate import evaluate_profile
@@ -18,7 +19,7 @@ from service.ismap.service import current_index, today_in_japan
 from service.jobs import transaction
 from service.questionnaire.models import AnswerSet
 from service.reviews.models import Review
-from service.reviews.service import transition
+from service.reviews.service import get_review, transition
 from service.reviews.states import ReviewEvent, ReviewStatus
 
 log = logging.getLogger(__name__)
@@ -94,3 +95,9 @@ def blocking_verdicts(verdicts: list[Verdict]) -> list[Verdict]:
         for v in verdicts
         if v.effective_outcome == Outcome.failed and v.severity == "must" and v.on_fail == "reject"
     ]
+
+
+async def list_evaluations(principal: Principal, review_id: str) -> list[Evaluation]:
+    """The review's evaluations, oldest first: when, under which version, and what changed."""
+    review = await get_review(principal, review_id)
+    return await Evaluation.filter(review_id=review.id).order_by("created_at", "id")

@@ -26,7 +26,7 @@ __all__ = ["JST", "decide", "override_verdict"]
 
 async def override_verdict(
     *, principal: Principal, review_id: str, requirement_id: str, outcome: Outcome, reason: str
-) -> Verdict:
+) -> tuple[Review, Verdict]:
     review = await get_review(principal, review_id)
     # Part-way through the approval chain too: a re-evaluation under a newer profile may make a
     # requirement fail there, and the reviewer must be able to answer it (see reevaluation.py).
@@ -66,7 +66,7 @@ async def override_verdict(
                 "reason": reason,
             },
         )
-    return verdict
+    return review, verdict
 
 
 async def decide(

@@ -32,12 +32,14 @@ def review_out(review: Review) -> ReviewOut:
     return ReviewOut.model_validate(review, from_attributes=True)
 
 
-def verdict_out(verdict: Verdict) -> VerdictOut:
-    # The version the verdict was made under, or (once its file left policies/) the latest.
+def verdict_out(verdict: Verdict, review: Review) -> VerdictOut:
+    # A review's verdicts stand under its profile version (a verdict carried over from an older
+    # version says what that version would say); once the file left policies/, the latest.
+    version = review.profile_version or verdict.profile_version
     catalog = current_catalog()
-    profile = catalog.profiles.get(
-        (verdict.profile_id, verdict.profile_version)
-    ) or catalog.latest_profile(verdict.profile_id)
+    profile = catalog.profiles.get((verdict.profile_id, version)) or catalog.latest_profile(
+        verdict.profile_id
+    )
     requirement = profile.requirement(verdict.requirement_id) if profile else None
     unknown = {"ja": verdict.requirement_id, "en": verdict.requirement_id}
     return VerdictOut(
@@ -52,7 +54,9 @@ def verdict_out(verdict: Verdict) -> VerdictOut:
         sources=[SourceOut(**s) for s in verdict.sources],
         inputs=verdict.inputs,
         profile_id=verdict.profile_id,
-        profile_version=verdict.profile_version,
+        profile_version=version,
+        evaluated_profile_version=verdict.profile_version,
+        evaluated_at=verdict.evaluated_at,
         override_reason=verdict.override_reason,
         overridden_by_id=verdict.overridden_by_id,
         overridden_at=verdict.overridden_at,
@@ -94,7 +98,7 @@ async def get_review(principal: Principal, review_id: UUID) -> ReviewOut:
 async def list_verdicts(principal: Principal, review_id: UUID) -> list[VerdictOut]:
     review = await service.get_review(principal, str(review_id))
     verdicts = await Verdict.filter(review_id=review.id).order_by("requirement_id")
-    return [verdict_out(v) for v in verdicts]
+    return [verdict_out(v, review) for v in verdicts]
 
 
 @endpoint(
@@ -107,14 +111,14 @@ async def list_verdicts(principal: Principal, review_id: UUID) -> list[VerdictOu
 async def override_verdict(
     principal: Principal, review_id: UUID, requirement_id: str, body: OverrideCreate
 ) -> VerdictOut:
-    verdict = await decisions.override_verdict(
+    review, verdict = await decisions.override_verdict(
         principal=principal,
         review_id=str(review_id),
         requirement_id=requirement_id,
         outcome=body.outcome,
         reason=body.reason,
     )
-    return verdict_out(verdict)
+    return verdict_out(verdict, review)
 
 
 @endpoint(

@@ -46,7 +46,14 @@ class VerdictOut(BaseModel):
     sources: list[SourceOut] = Field(description="the policy clauses the requirement comes from")
     inputs: dict[str, Any]
     profile_id: str
-    profile_version: int
+    profile_version: int = Field(
+        description="the profile version the review's verdicts stand under"
+    )
+    evaluated_profile_version: int = Field(
+        description="the version this verdict was made under: older when a newer version was "
+        "loaded and the verdict says the same under it"
+    )
+    evaluated_at: datetime
     override_reason: str
     overridden_by_id: UUID | None
     overridden_at: datetime | None

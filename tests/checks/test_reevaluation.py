@@ -47,6 +47,12 @@ async def verdicts_of(review_id: str) -> dict[str, Verdict]:
     return {v.requirement_id: v for v in await Verdict.filter(review_id=review_id)}
 
 
+def made_under_new(verdicts: dict[str, Verdict]) -> set[str]:
+    """The requirements whose verdict was made under the new version; all others keep the old."""
+    assert {v.profile_version for v in verdicts.values()} <= {OLD, NEW}
+    return {k for k, v in verdicts.items() if v.profile_version == NEW}
+
+
 async def run(catalog: Catalog, org: Org, **options: Any) -> ReevaluationReport:
     return await reevaluate_reviews(
         actor=SYSTEM, organization_id=org.id, catalog=catalog, on=ON, **options
@@ -99,7 +105,17 @@ async def test_an_open_review_gets_the_new_verdicts_and_keeps_an_unchanged_overr
     assert {c["requirement_id"] for c in report.reviews[0].changes} == {CHANGED, REMOVED, ADDED}
     after = await verdicts_of(review["id"])
     assert set(after) == set(before) - {REMOVED} | {ADDED}
-    assert {(v.profile_id, v.profile_version) for v in after.values()} == {("base", NEW)}
+    # Only what changed is written under v3; a verdict that says the same is carried over as
+    # it was made (same row, version and time), while the review now stands under v3.
+    assert made_under_new(after) == {CHANGED, ADDED}
+    assert {v.profile_id for v in after.values()} == {"base"}
+    for requirement in set(after) - {CHANGED, ADDED}:
+        carried, made = after[requirement], before[requirement]
+        assert (carried.id, carried.profile_version, carried.evaluated_at) == (
+            made.id,
+            OLD,
+            made.evaluated_at,
+        ), requirement
     assert after[CHANGED].outcome == "pass"
     assert after[ADDED].outcome == "fail"
     # Same requirement, same definition, same outcome: the reviewer's override stands.
@@ -114,6 +130,33 @@ async def test_an_open_review_gets_the_new_verdicts_and_keeps_an_unchanged_overr
     assert evaluation.applied and evaluation.previous_profile_version == OLD
     assert evaluation.profile_version == NEW and evaluation.review_status == "evaluated"
     assert {c["requirement_id"] for c in evaluation.changes} == {CHANGED, REMOVED, ADDED}
+
+    # The API: every verdict under the review's version, each saying which version made it,
+    # and the review's evaluations, the submission's and this run's.
+    listed = await client.get(f"/api/reviews/{review['id']}/verdicts", headers=org.h("auditor"))
+    assert listed.status_code == 200, listed.text
+    assert {v["profile_version"] for v in listed.json()} == {NEW}
+    assert {
+        v["requirement_id"] for v in listed.json() if v["evaluated_profile_version"] == NEW
+    } == {CHANGED, ADDED}
+    added_out = next(v for v in listed.json() if v["requirement_id"] == ADDED)
+    assert added_out["title"]["ja"]  # the title of v3, where the requirement exists
+    evaluations = await client.get(
+        f"/api/reviews/{review['id']}/evaluations", headers=org.h("auditor")
+    )
+    assert evaluations.status_code == 200, evaluations.text
+    assert [
+        (e["trigger"], e["profile_version"], e["previous_profile_version"], e["applied"])
+        for e in evaluations.json()
+    ] == [("submitted", OLD, None, True), ("reevaluation", NEW, OLD, True)]
+    assert evaluations.json()[1]["run_id"] == report.run_id
+    assert {c["requirement_id"] for c in evaluations.json()[1]["changes"]} == {
+        CHANGED,
+        REMOVED,
+        ADDED,
+    }
+    assert evaluations.json()[1]["counts"] == evaluation.counts
+
     audit = await AuditEvent.get(organization_id=org.id, action="policies.reevaluated")
     assert audit.object_id == f"base@{NEW}"
     assert audit.data["changed_review_ids"] == [review["id"]]
@@ -195,6 +238,12 @@ async def test_a_decided_review_keeps_its_decision_and_verdicts(
     assert record.applied is False and record.profile_version == NEW
     findings = {f["requirement_id"]: f["outcome"] for f in record.findings}
     assert findings[ADDED] == "pass" and REMOVED not in findings
+    listed = await client.get(f"/api/reviews/{review['id']}/evaluations", headers=org.h("auditor"))
+    assert [(e["trigger"], e["applied"]) for e in listed.json()] == [
+        ("submitted", True),
+        ("reevaluation", False),
+    ]
+    assert listed.json()[1]["findings"] == record.findings
 
     # Recorded once per version, not once per run.
     again = await run(catalog_v2, org, include_decided=True)
@@ -231,6 +280,11 @@ async def test_the_api_reevaluates_the_callers_organization_only(
         )
         assert {v["profile_version"] for v in verdicts.json()} == {NEW}
         assert ADDED in {v["requirement_id"] for v in verdicts.json()}
+        # Another organization's review and its evaluations are not found, not shown.
+        foreign = await client.get(
+            f"/api/reviews/{theirs['id']}/evaluations", headers=org.h("auditor")
+        )
+        assert foreign.status_code == 404, foreign.text
     finally:
         install_catalog(shipped)
     untouched = await Review.get(id=theirs["id"])
@@ -265,7 +319,7 @@ async def test_the_cli_reports_then_reevaluates(
     assert done.returncode == 0, done.stderr
     assert "1 review(s) considered, 1 re-evaluated" in done.stdout
     assert (await Review.get(id=review["id"])).profile_version == NEW
-    assert {v.profile_version for v in (await verdicts_of(review["id"])).values()} == {NEW}
+    assert made_under_new(await verdicts_of(review["id"])) == {CHANGED, ADDED}
 
 
 async def test_a_reworded_fail_reason_rewrites_the_verdict_and_keeps_its_override(
@@ -317,4 +371,4 @@ async def test_a_review_decided_while_the_batch_runs_is_skipped_not_half_written
     stored = await Review.get(id=decided["id"])
     assert (stored.status, stored.profile_version) == ("rejected", OLD)
     assert not await Evaluation.filter(review_id=decided["id"], run_id=report.run_id).exists()
-    assert {v.profile_version for v in (await verdicts_of(other["id"])).values()} == {NEW}
+    assert made_under_new(await verdicts_of(other["id"])) == {CHANGED, ADDED}
