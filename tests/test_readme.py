@@ -86,6 +86,7 @@ def test_walkthrough_runs_as_written(server: tuple[str, str], tmp_path: Path) ->
     assert re.search(rf"^send this to the vendor: {re.escape(base)}/v/vl_[\w-]+$", out, flags=re.M)
     assert "CLD2-SEL-10\tpass\t" in out  # verdicts name their sources
     assert "GL 8.3" in out
+    assert '{"trigger":"submitted","profile_version":2,"counts":{' in out  # its evaluations
     assert "approved_with_conditions" in out
     assert re.search(r"^\d{4}-\d{2}-\d{2}$", out, flags=re.M)  # next review due
     assert "contract.generated" in out

@@ -113,7 +113,7 @@ class ReevaluationReport:
     reevaluated: int = 0  # open reviews whose verdicts were replaced
     recorded: int = 0  # decided reviews given an Evaluation record only
     changed: int = 0  # reviews with at least one change
-    skipped: int = 0  # changed status meanwhile (e.g. decided while the batch ran)
+    skipped: int = 0  # changed meanwhile: decided, or re-evaluated by another run
     reviews: list[ReviewChanges] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
 
@@ -306,17 +306,7 @@ class _ProfileBatch:
         report = self.report
         started = time.perf_counter()
         decided_ids = [r["id"] for r in reviews if r["status"] in DECIDED_STATUSES]
-        already: set[str] = set()
-        if decided_ids:  # a decided review is recorded once per version, not once per run
-            already = set(
-                str(rid)
-                for rid in await Evaluation.filter(
-                    review_id__in=decided_ids,
-                    profile_id=self.profile.id,
-                    profile_version=self.profile.version,
-                    applied=False,
-                ).values_list("review_id", flat=True)
-            )
+        already = await self._recorded(connections.get("default"), decided_ids)
         reviews = [r for r in reviews if str(r["id"]) not in already]
         review_ids = [str(r["id"]) for r in reviews]
         if not review_ids:
@@ -354,6 +344,22 @@ class _ProfileBatch:
         report.timings.evaluate += time.perf_counter() - started
         report.considered += len(reviews)
         return plans
+
+    async def _recorded(self, conn: BaseDBAsyncClient, decided_ids: list[Any]) -> set[str]:
+        """The decided reviews already recorded under this version (once per version)."""
+        if not decided_ids:
+            return set()
+        return {
+            str(rid)
+            for rid in await Evaluation.filter(
+                review_id__in=decided_ids,
+                profile_id=self.profile.id,
+                profile_version=self.profile.version,
+                applied=False,
+            )
+            .using_db(conn)
+            .values_list("review_id", flat=True)
+        }
 
     async def write_chunk(self, plans: list[_Plan], *, dry_run: bool) -> None:
         if not plans:
@@ -501,19 +507,27 @@ class _ProfileBatch:
 
     async def _write(self, plans: list[_Plan]) -> None:
         async with transaction() as conn:
-            # Lock the chunk's reviews and drop any whose status moved since they were read:
-            # a review decided meanwhile keeps the verdicts its decision rests on.
+            # Lock the chunk's reviews and drop any whose status or version moved since they
+            # were read: a review decided meanwhile keeps the verdicts its decision rests on,
+            # and one another run (API, CLI, reload) re-evaluated meanwhile is done.
             ids = [p.review["id"] for p in plans]
-            now_status = {
-                str(rid): status
-                for rid, status in await Review.filter(id__in=ids)
+            now_state = {
+                str(rid): (status, version)
+                for rid, status, version in await Review.filter(id__in=ids)
                 .select_for_update()
                 .using_db(conn)
-                .values_list("id", "status")
+                .values_list("id", "status", "profile_version")
             }
             current = [
-                p for p in plans if now_status.get(str(p.review["id"])) == p.review["status"]
+                p
+                for p in plans
+                if now_state.get(str(p.review["id"]))
+                == (p.review["status"], p.review["profile_version"])
             ]
+            recorded = await self._recorded(
+                conn, [p.review["id"] for p in current if not p.applied]
+            )
+            current = [p for p in current if str(p.review["id"]) not in recorded]
             self.report.skipped += len(plans) - len(current)
             applied = [p for p in current if p.applied]
             await self._replace_verdicts(conn, applied)

@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -372,3 +373,34 @@ async def test_a_review_decided_while_the_batch_runs_is_skipped_not_half_written
     assert (stored.status, stored.profile_version) == ("rejected", OLD)
     assert not await Evaluation.filter(review_id=decided["id"], run_id=report.run_id).exists()
     assert made_under_new(await verdicts_of(other["id"])) == {CHANGED, ADDED}
+
+
+async def test_two_runs_at_once_write_each_review_once(
+    client: httpx.AsyncClient, org: Org, catalog_v2: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # E.g. the CLI while an admin reloads the catalog with re-evaluation: the second run
+    # finishes between the first one's evaluation and its write.
+    open_review = await evaluated_review(client, org, answers=weak_answers())
+    decided = await evaluated_review(client, org, answers=good_answers())
+    assert (await approve_through_the_chain(client, org, decided["id"]))["status"] == "approved"
+    plan_chunk = _ProfileBatch.plan_chunk
+    started: list[bool] = []
+    others: list[ReevaluationReport] = []
+
+    async def another_run_meanwhile(batch: _ProfileBatch, reviews: list[dict[str, Any]]) -> Any:
+        plans = await plan_chunk(batch, reviews)
+        if not started:  # the other run plans its own chunk without starting a third
+            started.append(True)
+            others.append(await run(catalog_v2, org, include_decided=True))
+        return plans
+
+    monkeypatch.setattr(_ProfileBatch, "plan_chunk", another_run_meanwhile)
+    first = await run(catalog_v2, org, include_decided=True)
+    (second,) = others
+    assert (second.reevaluated, second.recorded, second.skipped) == (1, 1, 0)
+    assert (first.considered, first.reevaluated, first.recorded, first.skipped) == (2, 0, 0, 2)
+    assert first.reviews == [] and first.profiles == {"base": NEW}
+    assert made_under_new(await verdicts_of(open_review["id"])) == {CHANGED, ADDED}
+    for review in (open_review, decided):
+        runs = await Evaluation.filter(review_id=review["id"], trigger="reevaluation")
+        assert [e.run_id for e in runs] == [uuid.UUID(second.run_id)], review["id"]
