@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -58,9 +59,10 @@ async def review_answers(
 
 
 async def current_verdicts(
-    conn: BaseDBAsyncClient, review_ids: Sequence[str]
+    conn: BaseDBAsyncClient, review_ids: Sequence[str], *, except_for: Collection[str] = ()
 ) -> list[tuple[str, str, str, str, str, str | None]]:
-    """(id, review_id, requirement_id, outcome, fingerprint, override_outcome) per verdict."""
+    """(id, review_id, requirement_id, outcome, fingerprint, override_outcome) per verdict,
+    but for the requirements in `except_for` (see outcome_counts)."""
     # The ids as text from the database: decoding millions of UUIDs only to print them again
     # costs more here than the evaluation does.
     statement = (
@@ -68,8 +70,31 @@ async def current_verdicts(
         "fingerprint, override_outcome "
         f"FROM verdict WHERE review_id IN ({_marks(len(review_ids))})"
     )
-    _, rows = await conn.execute_query(_sql(conn, statement), list(review_ids))
+    params = list(review_ids)
+    if except_for:
+        statement += f" AND requirement_id NOT IN ({_marks(len(except_for))})"
+        params += sorted(except_for)
+    _, rows = await conn.execute_query(_sql(conn, statement), params)
     return [tuple(r) for r in rows]
+
+
+async def outcome_counts(
+    conn: BaseDBAsyncClient, review_ids: Sequence[str], requirement_ids: Collection[str]
+) -> dict[str, Counter[str]]:
+    """Per review, how many of its verdicts of these requirements have each outcome."""
+    # Counted by the database: most of a review's verdicts stand as they are after a profile
+    # update, and reading them row by row was most of the time it took to re-evaluate.
+    statement = (
+        "SELECT CAST(review_id AS TEXT), outcome, COUNT(*) FROM verdict "  # noqa: S608
+        f"WHERE review_id IN ({_marks(len(review_ids))}) "
+        f"AND requirement_id IN ({_marks(len(requirement_ids))}) GROUP BY review_id, outcome"
+    )
+    params = [*review_ids, *sorted(requirement_ids)]
+    _, rows = await conn.execute_query(_sql(conn, statement), params)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for review_id, outcome, count in rows:
+        counts[review_id][outcome] = count
+    return counts
 
 
 async def overrides(

@@ -32,6 +32,9 @@ says the same under the new version (same digest) is carried over as it is, not 
 so a profile update writes only the verdicts that changed. (Re-labelling 1.6 million unchanged
 rows was half the time of re-evaluating 100,000 reviews on PostgreSQL.)
 
+Reading: the verdicts carried over are only counted, by the database; the others are read to be
+compared with the new findings (stored_verdicts.py).
+
 Batching: reviews are read in chunks by id, with plain SQL for the verdict rows (bulk.py); each
 chunk is one transaction (its rows locked and their status checked again, so a review decided
 meanwhile is skipped, not half-written). Verdict rows are rewritten only where their digest
@@ -62,6 +65,7 @@ from service.checks import bulk
 from service.checks.evaluate import answers_read, evaluate_profile
 from service.checks.lookups import RegistryLookups
 from service.checks.models import Evaluation, EvaluationTrigger
+from service.checks.stored_verdicts import StoredVerdict, load_chunk_verdicts
 from service.checks.verdicts import (
     finding_json,
     ismap_snapshot_of,
@@ -130,14 +134,6 @@ def _verdict_definition(requirement: Requirement) -> tuple[Any, ...]:
         requirement.fail_reason.en,
         tuple((s.document, s.section) for s in requirement.sources),
     )
-
-
-@dataclass
-class _Old:
-    id: str
-    outcome: str
-    fingerprint: str
-    override: tuple[Any, ...] | None  # (outcome, reason, by, at) of a reviewer's override
 
 
 # What engagement_facts gives (the fields expressions may read), read as plain columns: no
@@ -318,26 +314,29 @@ class _ProfileBatch:
             for row in await Engagement.filter(id__in=engagement_ids).values("id", *_FACT_FIELDS)
         }
         conn = connections.get("default")
-        old: dict[str, dict[str, _Old]] = defaultdict(dict)
-        overridden = []
-        for vid, rid, requirement_id, outcome, fingerprint, override in await bulk.current_verdicts(
-            conn, review_ids
-        ):
-            old[rid][requirement_id] = _Old(vid, outcome, fingerprint, None)
-            if override is not None:
-                overridden.append((rid, requirement_id, vid))
-        found = await bulk.overrides(conn, [vid for _, _, vid in overridden])
-        for rid, requirement_id, vid in overridden:
-            old[rid][requirement_id].override = found[vid]
-        to_evaluate = [self._requirements_for(r, old[str(r["id"])]) for r in reviews]
+        subsets = {rid: self._subset_for(r) for rid, r in zip(review_ids, reviews, strict=True)}
+        stored = await load_chunk_verdicts(
+            conn,
+            {rid: self.all_ids - s[1] if s else frozenset() for rid, s in subsets.items()},
+        )
+        to_evaluate: list[Sequence[Requirement]] = [
+            self.profile.requirements
+            if (subset := subsets[rid]) is None or rid in stored.incomplete
+            else subset[0]
+            for rid in review_ids
+        ]
         answers = await bulk.review_answers(conn, review_ids, _answers_read(to_evaluate))
         report.timings.load += time.perf_counter() - started
 
         started = time.perf_counter()
         plans = []
         for done, (review, requirements) in enumerate(zip(reviews, to_evaluate, strict=True), 1):
+            rid = str(review["id"])
+            carried = stored.carried_counts.get(rid) if rid not in stored.incomplete else None
             plans.append(
-                self._plan(review, requirements, engagements, answers, old[str(review["id"])])
+                self._plan(
+                    review, requirements, engagements, answers, stored.compared[rid], carried
+                )
             )
             if done % _YIELD_EVERY == 0:  # let the previous chunk's write send its next statement
                 await asyncio.sleep(0)
@@ -374,18 +373,19 @@ class _ProfileBatch:
             await self._write(plans)
         report.timings.write += time.perf_counter() - started
 
-    def _requirements_for(
-        self, review: dict[str, Any], old: dict[str, _Old]
-    ) -> Sequence[Requirement]:
-        # Answers are locked from submission to decision (not while clarification is asked for),
-        # and the engagement facts never change: a requirement defined as before gives the
-        # verdict it gave, so only the others are evaluated again.
+    def _subset_for(
+        self, review: dict[str, Any]
+    ) -> tuple[list[Requirement], frozenset[str]] | None:
+        """The requirements to evaluate again (None: all); the others' verdicts are carried over.
+
+        Answers are locked from submission to decision (not while clarification is asked for),
+        and the engagement facts never change: a requirement defined as before gives the
+        verdict it gave, so only the others are evaluated again.
+        """
         applied = review["status"] not in DECIDED_STATUSES
         if applied and review["status"] != S.clarification_requested and not self.full:
-            subset = self._to_evaluate(review["profile_version"])
-            if subset is not None and self.all_ids - subset[1] <= old.keys():
-                return subset[0]
-        return self.profile.requirements
+            return self._to_evaluate(review["profile_version"])
+        return None
 
     def _plan(
         self,
@@ -393,8 +393,10 @@ class _ProfileBatch:
         requirements: Sequence[Requirement],
         engagements: dict[str, dict[str, Any]],
         answers: dict[str, dict[str, Any]],
-        old: dict[str, _Old],
+        old: dict[str, StoredVerdict],
+        carried: Counter[str] | None,
     ) -> _Plan:
+        """`old`: the verdicts to compare; `carried`: the outcomes of those carried over."""
         lookups = RegistryLookups(ismap_index=self.lookups.ismap_index, on=self.lookups.on)
         applied = review["status"] not in DECIDED_STATUSES
         findings = evaluate_profile(
@@ -405,14 +407,13 @@ class _ProfileBatch:
         )
         by_id = {r.id: f for r, f in zip(requirements, findings, strict=True)}
         plan = _Plan(review=review, applied=applied, changes=[], findings=findings)
+        plan.counts.update(carried or {})
         new_ids = set()
         for row in self.rows:
             new_ids.add(row.requirement_id)
             before = old.get(row.requirement_id)
             finding = by_id.get(row.requirement_id)
-            if finding is None:  # defined as before: the stored verdict stands
-                assert before is not None
-                plan.counts[before.outcome] += 1
+            if finding is None:  # defined as before: carried over, counted in `carried`
                 continue
             plan.counts[finding.outcome.value] += 1
             fingerprint = row.fingerprint(finding)

@@ -20,6 +20,9 @@ CHANGED = "CLD2-SEL-10"  # check relaxed to `true`: fail -> pass
 REMOVED = "OUT-END-01"
 ADDED = "NEW-01"  # a copy of CLD2-BLD-01 (admin MFA) under a new id: fails for weak answers
 UNCHANGED = "CLD2-BLD-01"
+# Looks the ISMAP list up, so it is evaluated again in every run; its verdict changes when the
+# list or the day does (other tests import lists into the same database).
+LOOKUP = "CLD2-SEL-14"
 
 
 class CatalogFolders:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,16 @@ from service.catalog.loader import Catalog, current_catalog, install_catalog
 from service.checks.models import Evaluation, Verdict
 from service.checks.reevaluation import ReevaluationReport, _ProfileBatch, reevaluate_reviews
 from service.reviews.models import Review
-from tests.checks.catalogs import ADDED, CHANGED, NEW, OLD, REMOVED, UNCHANGED, CatalogFolders
+from tests.checks.catalogs import (
+    ADDED,
+    CHANGED,
+    LOOKUP,
+    NEW,
+    OLD,
+    REMOVED,
+    UNCHANGED,
+    CatalogFolders,
+)
 from tests.factories import (
     Org,
     approve_through_the_chain,
@@ -49,9 +59,13 @@ async def verdicts_of(review_id: str) -> dict[str, Verdict]:
 
 
 def made_under_new(verdicts: dict[str, Verdict]) -> set[str]:
-    """The requirements whose verdict was made under the new version; all others keep the old."""
+    """The requirements whose verdict was made under the new version; all others keep the old.
+
+    The look-up requirement is left out: whether its verdict changed depends on the ISMAP lists
+    other tests imported.
+    """
     assert {v.profile_version for v in verdicts.values()} <= {OLD, NEW}
-    return {k for k, v in verdicts.items() if v.profile_version == NEW}
+    return {k for k, v in verdicts.items() if v.profile_version == NEW} - {LOOKUP}
 
 
 async def run(catalog: Catalog, org: Org, **options: Any) -> ReevaluationReport:
@@ -112,6 +126,9 @@ async def test_an_open_review_gets_the_new_verdicts_and_keeps_an_unchanged_overr
     assert {v.profile_id for v in after.values()} == {"base"}
     for requirement in set(after) - {CHANGED, ADDED}:
         carried, made = after[requirement], before[requirement]
+        if requirement == LOOKUP and carried.fingerprint != made.fingerprint:
+            assert carried.profile_version == NEW  # what the list says changed: rewritten
+            continue
         assert (carried.id, carried.profile_version, carried.evaluated_at) == (
             made.id,
             OLD,
@@ -131,14 +148,16 @@ async def test_an_open_review_gets_the_new_verdicts_and_keeps_an_unchanged_overr
     assert evaluation.applied and evaluation.previous_profile_version == OLD
     assert evaluation.profile_version == NEW and evaluation.review_status == "evaluated"
     assert {c["requirement_id"] for c in evaluation.changes} == {CHANGED, REMOVED, ADDED}
+    # The counts cover every verdict, those carried over too (counted by the database).
+    assert evaluation.counts == dict(Counter(v.outcome.value for v in after.values()))
 
     # The API: every verdict under the review's version, each saying which version made it,
     # and the review's evaluations, the submission's and this run's.
     listed = await client.get(f"/api/reviews/{review['id']}/verdicts", headers=org.h("auditor"))
     assert listed.status_code == 200, listed.text
     assert {v["profile_version"] for v in listed.json()} == {NEW}
-    assert {
-        v["requirement_id"] for v in listed.json() if v["evaluated_profile_version"] == NEW
+    assert {v["requirement_id"] for v in listed.json() if v["evaluated_profile_version"] == NEW} - {
+        LOOKUP
     } == {CHANGED, ADDED}
     added_out = next(v for v in listed.json() if v["requirement_id"] == ADDED)
     assert added_out["title"]["ja"]  # the title of v3, where the requirement exists
@@ -404,3 +423,25 @@ async def test_two_runs_at_once_write_each_review_once(
     for review in (open_review, decided):
         runs = await Evaluation.filter(review_id=review["id"], trigger="reevaluation")
         assert [e.run_id for e in runs] == [uuid.UUID(second.run_id)], review["id"]
+
+
+async def test_a_review_missing_a_verdict_to_carry_over_is_evaluated_whole(
+    client: httpx.AsyncClient, org: Org, catalog_v2: Catalog
+) -> None:
+    review = await evaluated_review(client, org, answers=weak_answers())
+    before = await verdicts_of(review["id"])
+    await Verdict.filter(review_id=review["id"], requirement_id=UNCHANGED).delete()
+    report = await run(catalog_v2, org)
+    assert report.reevaluated == 1
+    after = await verdicts_of(review["id"])
+    assert set(after) == set(before) - {REMOVED} | {ADDED}
+    assert after[UNCHANGED].outcome == before[UNCHANGED].outcome == "fail"
+    changes = {c["requirement_id"]: c["change"] for c in report.reviews[0].changes}
+    assert changes == {
+        CHANGED: "outcome_changed",
+        REMOVED: "removed",
+        ADDED: "added",
+        UNCHANGED: "added",
+    }
+    evaluation = await Evaluation.get(review_id=review["id"], run_id=report.run_id)
+    assert evaluation.counts == dict(Counter(v.outcome.value for v in after.values()))
