@@ -216,10 +216,16 @@ class ScratchDatabases:
             shutil.copyfile(self.scratch / f"{template}.sqlite3", self.scratch / f"{name}.sqlite3")
         return name
 
-    async def drop_all(self) -> None:
+    async def drop(self, name: str) -> None:
         if self.server:
-            for name in self.names:
-                await admin(self.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin(self.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            for path in self.scratch.glob(f"{name}.sqlite3*"):  # with its -wal and -shm
+                path.unlink()
+
+    async def drop_all(self) -> None:
+        for name in self.names:
+            await self.drop(name)
 
     def settings(self, name: str, folders: Path) -> Any:
         from service.config import Settings
@@ -298,8 +304,7 @@ async def bench(args: argparse.Namespace, databases: ScratchDatabases, folders: 
     results = []
     for run in range(1, args.runs + 1):
         results.append(await timed_run(args, databases, seeded, run, folders))
-        if databases.server:  # each copy is as large as the seeded database
-            await admin(databases.server, f'DROP DATABASE "{databases.names.pop()}" WITH (FORCE)')
+        await databases.drop(databases.names.pop())  # each copy is as large as the seeded one
     return results
 
 

@@ -29,17 +29,18 @@ have changed), the old version is no longer in the catalog, or `full` is asked f
 Versions: a review's verdicts stand under `Review.profile_version`, the version its approvals and
 contract read. A verdict row keeps the version (and time) it was made under: a verdict that
 says the same under the new version (same digest) is carried over as it is, not re-labelled,
-so a profile update writes only the verdicts that changed. (Re-labelling 1.6 million unchanged
-rows was half the time of re-evaluating 100,000 reviews on PostgreSQL.)
+so a profile update writes only the verdicts that changed. (Re-labelling the unchanged rows was
+a third of the time of re-evaluating 100,000 reviews on PostgreSQL: docs/benchmarks.md.)
 
 Reading: the verdicts carried over are only counted, by the database; the others are read to be
 compared with the new findings (stored_verdicts.py).
 
 Batching: reviews are read in chunks by id, with plain SQL for the verdict rows (bulk.py); each
-chunk is one transaction (its rows locked and their status checked again, so a review decided
-meanwhile is skipped, not half-written). Verdict rows are rewritten only where their digest
-changed. A chunk's transaction runs while the next chunk is loaded and evaluated (on SQLite,
-with its single connection, the next chunk's reads wait for it).
+chunk is one transaction (its rows locked and their status and version checked again, so a
+review decided, or re-evaluated by another run, meanwhile is skipped, not half-written).
+Verdict rows are rewritten only where their digest changed. A chunk's transaction runs while
+the next chunk is loaded and evaluated (on SQLite, with its single connection, the next chunk's
+reads wait for it).
 """
 
 from __future__ import annotations
