@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     outbox_sweep_seconds: float = Field(default=60, gt=0)
     # Run the periodic jobs inside the API (unset: yes when there is no broker).
     periodic_jobs_in_api: bool | None = None
+    # Re-evaluate open reviews whose profile has a newer version in the catalog (a deploy brought
+    # it), at start and hourly, as `vetting policies reevaluate` does. Off: only when asked.
+    reevaluate_on_profile_update: bool = True
     # Where the ISMAP cloud service list is fetched from; unset: no refresh.
     ismap_list_url: str | None = None
     # Encrypts the secrets the service must read back (webhook signing keys): Fernet keys,

@@ -26,6 +26,9 @@ os.environ["VETTING_DATABASE_URL"] = DATABASE_URL
 os.environ.pop("VETTING_BROKER_URL", None)
 # Tests run periodic jobs themselves, when they mean to, never on a timer behind their back.
 os.environ["VETTING_PERIODIC_JOBS_IN_API"] = "false"
+# Nor re-evaluations of the session's reviews from a scheduler a test starts (a test of the
+# sweep turns it on for itself).
+os.environ["VETTING_REEVALUATE_ON_PROFILE_UPDATE"] = "false"
 os.environ["VETTING_PUBLIC_BASE_URL"] = "http://testserver"
 os.environ["VETTING_EVIDENCE_DIR"] = str(_TMP / "evidence")
 os.environ.pop("VETTING_SECRET_KEY", None)  # the key file of this session, made at first use

@@ -68,6 +68,27 @@ async def social_reverification() -> str:
     return "done"
 
 
+async def profile_update_sweep(settings: Settings) -> str:
+    """Open reviews evaluated under an older version of their profile than the catalog's latest
+    (a deploy brought a newer one) get the new verdicts; decided reviews only when asked (CLI).
+    Safe to run twice or in two schedulers: a review already re-evaluated is skipped."""
+    if not settings.reevaluate_on_profile_update:
+        return "off"
+    from service.audit.service import SYSTEM
+    from service.checks.reevaluation import reevaluate_reviews
+
+    report = await reevaluate_reviews(actor=SYSTEM)
+    if report.considered:
+        log.info(
+            "profile update sweep: %d review(s) re-evaluated under %s, %d changed (run %s)",
+            report.reevaluated,
+            report.profiles,
+            report.changed,
+            report.run_id,
+        )
+    return f"{report.reevaluated} re-evaluated"
+
+
 def build_scheduler(settings: Settings) -> AsyncIOScheduler:
     """The periodic jobs; the sweeps also run once at start, to catch up on what was missed."""
     hooks.load_hook_modules()
@@ -95,6 +116,14 @@ def build_scheduler(settings: Settings) -> AsyncIOScheduler:
         CronTrigger(hour=5, minute=30, timezone=JST),
         args=[settings],
         id="ismap_refresh",
+        next_run_time=now,
+        **common,
+    )
+    scheduler.add_job(
+        profile_update_sweep,
+        IntervalTrigger(hours=1, timezone=JST),
+        args=[settings],
+        id="profile_update_sweep",
         next_run_time=now,
         **common,
     )

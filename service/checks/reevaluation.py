@@ -193,7 +193,7 @@ async def reevaluate_reviews(
         run_id=str(uuid4()), dry_run=dry_run, include_decided=include_decided
     )
     statuses = OPEN_STATUSES | (DECIDED_STATUSES if include_decided else frozenset())
-    lookups_template = await registry_lookups(on)
+    lookups_template: RegistryLookups | None = None  # loaded once there is work (hourly sweep)
     profile_ids = {pid for pid, _ in catalog.profiles}
     for profile_id in sorted(profile_ids):
         profile = catalog.latest_profile(profile_id)
@@ -203,6 +203,9 @@ async def reevaluate_reviews(
         )
         if organization_id is not None:
             query = query.filter(organization_id=organization_id)
+        if not await query.exists():
+            continue
+        lookups_template = lookups_template or await registry_lookups(on)
         batch = _ProfileBatch(catalog, profile, actor, report, lookups_template, full=full)
         last_id: Any = None
         # A chunk is written while the next one is loaded and evaluated: on PostgreSQL the

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
 
 from service import hooks
+from service.catalog.loader import current_catalog, install_catalog
+from service.checks.models import Evaluation, Verdict
 from service.config import get_settings
 from service.reminders.models import Reminder, ReminderStatus
-from tests.factories import Org, new_org
+from service.reviews.models import Review
+from tests.checks.catalogs import ADDED, NEW, OLD, REMOVED, CatalogFolders
+from tests.factories import Org, evaluated_review, new_org, weak_answers
 from tests.receivers import smtp_server
 from tests.workers.processes import due_reminders
 from workers import periodic, runtime
@@ -81,8 +86,44 @@ async def test_the_scheduler_holds_every_periodic_job() -> None:
         "due_sweep",
         "outbox_sweep",
         "ismap_refresh",
+        "profile_update_sweep",
         "social_reverification",
     }
+
+
+async def test_the_profile_update_sweep_reevaluates_open_reviews_once(
+    client: httpx.AsyncClient, operator_token: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A deploy brought base v3: the scheduler's catalog has it, the open review is under v2.
+    caplog.set_level(logging.INFO, logger="workers.periodic")
+    org: Org = await new_org(client, operator_token)
+    review = await evaluated_review(client, org, answers=weak_answers())
+    folders = CatalogFolders(tmp_path / "catalog")
+    folders.add_base_update()
+    on = get_settings().model_copy(update={"reevaluate_on_profile_update": True})
+    off = get_settings().model_copy(update={"reevaluate_on_profile_update": False})
+    shipped = current_catalog()
+    install_catalog(folders.load())
+    try:
+        assert await periodic.profile_update_sweep(off) == "off"
+        assert (await Review.get(id=review["id"])).profile_version == OLD
+
+        assert (await periodic.profile_update_sweep(on)).endswith(" re-evaluated")
+        stored = await Review.get(id=review["id"])
+        assert (stored.status, stored.profile_version) == ("evaluated", NEW)
+        verdicts = {
+            v.requirement_id: v.outcome for v in await Verdict.filter(review_id=review["id"])
+        }
+        assert verdicts[ADDED] == "fail" and REMOVED not in verdicts
+        evaluation = await Evaluation.get(review_id=review["id"], trigger="reevaluation")
+        assert evaluation.previous_profile_version == OLD
+        assert "profile update sweep:" in caplog.text
+
+        # Again (the next hour, or a second scheduler): nothing is left to do.
+        assert await periodic.profile_update_sweep(on) == "0 re-evaluated"
+        assert await Evaluation.filter(review_id=review["id"]).count() == 2
+    finally:
+        install_catalog(shipped)
 
 
 async def test_the_embedded_timer_sends_due_reminders_without_any_other_process(
