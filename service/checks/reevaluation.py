@@ -305,8 +305,9 @@ class _ProfileBatch:
         """Load what the chunk's reviews were evaluated on and with, and evaluate them."""
         report = self.report
         started = time.perf_counter()
+        conn = connections.get("default")
         decided_ids = [r["id"] for r in reviews if r["status"] in DECIDED_STATUSES]
-        already = await self._recorded(connections.get("default"), decided_ids)
+        already = await self._recorded(conn, decided_ids)
         reviews = [r for r in reviews if str(r["id"]) not in already]
         review_ids = [str(r["id"]) for r in reviews]
         if not review_ids:
@@ -317,7 +318,6 @@ class _ProfileBatch:
             str(row["id"]): {name: _plain(row[name]) for name in _FACT_FIELDS}
             for row in await Engagement.filter(id__in=engagement_ids).values("id", *_FACT_FIELDS)
         }
-        conn = connections.get("default")
         subsets = {rid: self._subset_for(r) for rid, r in zip(review_ids, reviews, strict=True)}
         stored = await load_chunk_verdicts(
             conn,
@@ -336,10 +336,14 @@ class _ProfileBatch:
         plans = []
         for done, (review, requirements) in enumerate(zip(reviews, to_evaluate, strict=True), 1):
             rid = str(review["id"])
-            carried = stored.carried_counts.get(rid) if rid not in stored.incomplete else None
             plans.append(
                 self._plan(
-                    review, requirements, engagements, answers, stored.compared[rid], carried
+                    review,
+                    requirements,
+                    engagements,
+                    answers,
+                    stored.compared[rid],
+                    stored.carried_counts.get(rid),  # None for an incomplete review
                 )
             )
             if done % _YIELD_EVERY == 0:  # let the previous chunk's write send its next statement
