@@ -12,7 +12,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="VETTING_", extra="ignore")
+    # An empty variable counts as unset (its default): compose passes `${VAR:-}` as "", and
+    # e.g. an empty VETTING_SMTP_USERNAME must mean "no login", not a login as "".
+    model_config = SettingsConfigDict(env_prefix="VETTING_", extra="ignore", env_ignore_empty=True)
 
     # Embedded default: one SQLite file under var/, nothing else to install.
     database_url: str = Field(default=f"sqlite://{PROJECT_ROOT / 'var' / 'vetting.sqlite3'}")
@@ -63,6 +65,9 @@ class Settings(BaseSettings):
     # Periodic jobs: the due sweep each day at this JST time, the outbox sweep every N seconds.
     due_sweep_time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     outbox_sweep_seconds: float = Field(default=60, gt=0)
+    # Reviews still `submitted` this long after submission (their evaluation job was lost) are
+    # sent for evaluation again; the sweep runs at the same interval.
+    evaluation_sweep_minutes: float = Field(default=10, gt=0)
     # Run the periodic jobs inside the API (unset: yes when there is no broker).
     periodic_jobs_in_api: bool | None = None
     # Re-evaluate open reviews whose profile has a newer version in the catalog (a deploy brought

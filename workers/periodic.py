@@ -9,7 +9,7 @@ nothing twice.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -43,6 +43,18 @@ async def outbox_sweep() -> int:
     if ids:
         log.info("outbox sweep: %d delivery(ies) due", len(ids))
     return len(ids)
+
+
+async def evaluation_sweep(settings: Settings) -> int:
+    """Reviews still `submitted` a while after submission: their evaluation job was lost (e.g. a
+    broker restarted without its queue), so one is sent again."""
+    from workers import runtime
+
+    waited = datetime.now(UTC) - timedelta(minutes=settings.evaluation_sweep_minutes)
+    count = await runtime.sweep(submitted_before=waited)
+    if count:
+        log.info("evaluation sweep: %d submitted review(s) sent for evaluation again", count)
+    return count
 
 
 async def ismap_refresh(settings: Settings) -> str:
@@ -108,6 +120,14 @@ def build_scheduler(settings: Settings) -> AsyncIOScheduler:
         outbox_sweep,
         IntervalTrigger(seconds=settings.outbox_sweep_seconds, timezone=JST),
         id="outbox_sweep",
+        next_run_time=now,
+        **common,
+    )
+    scheduler.add_job(
+        evaluation_sweep,
+        IntervalTrigger(minutes=settings.evaluation_sweep_minutes, timezone=JST),
+        args=[settings],
+        id="evaluation_sweep",
         next_run_time=now,
         **common,
     )

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, cast
 
 from dramatiq import Message
+from tortoise.expressions import Q
 
 from service.config import Settings
 from service.jobs import Job, dispatch_now, set_dispatcher
@@ -99,9 +101,18 @@ def start_periodic(settings: Settings) -> None:
     _timer.start()
 
 
-async def sweep() -> int:
-    """Re-send work the database says is pending (e.g. submitted but never evaluated)."""
-    pending = await Review.filter(status=ReviewStatus.submitted).values_list("id", flat=True)
+async def sweep(*, submitted_before: datetime | None = None) -> int:
+    """Re-send work the database says is pending (e.g. submitted but never evaluated): all of
+    it at an API's start, only what has waited since `submitted_before` in the scheduler's
+    periodic sweep (a job just sent is most likely still in the queue). The actor re-checks the
+    state, so a review sent twice is evaluated once."""
+    reviews = Review.filter(status=ReviewStatus.submitted)
+    if submitted_before is not None:
+        # No submission time (not expected): as good as long ago.
+        reviews = reviews.filter(
+            Q(submitted_at__lte=submitted_before) | Q(submitted_at__isnull=True)
+        )
+    pending = await reviews.values_list("id", flat=True)
     for review_id in pending:
         dispatch_now(Job(actors.evaluate_review.actor_name, (str(review_id),)))
     return len(pending)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -85,10 +86,41 @@ async def test_the_scheduler_holds_every_periodic_job() -> None:
     assert {job.id for job in scheduler.get_jobs()} == {
         "due_sweep",
         "outbox_sweep",
+        "evaluation_sweep",
         "ismap_refresh",
         "profile_update_sweep",
         "social_reverification",
     }
+
+
+async def test_the_evaluation_sweep_resends_reviews_left_submitted(
+    client: httpx.AsyncClient, org: Org, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A review whose evaluation job was lost stays `submitted`; the scheduler's periodic sweep
+    (not only an API's start) sends it again, once it has waited a sweep interval."""
+    caplog.set_level(logging.INFO, logger="workers.periodic")
+    review = await evaluated_review(client, org)
+    # The job was lost: submitted, no verdicts, no evaluation.
+    await Verdict.filter(review_id=review["id"]).delete()
+    await Evaluation.filter(review_id=review["id"]).delete()
+    submitted_at = datetime.now(UTC)
+    await Review.filter(id=review["id"]).update(status="submitted", submitted_at=submitted_at)
+    settings = get_settings().model_copy(update={"evaluation_sweep_minutes": 10})
+
+    await periodic.evaluation_sweep(settings)  # just submitted: its job may still be queued
+    await runtime.wait_idle()
+    assert (await Review.get(id=review["id"])).status == "submitted"
+
+    waited = submitted_at - timedelta(minutes=11)
+    await Review.filter(id=review["id"]).update(submitted_at=waited)
+    assert await periodic.evaluation_sweep(settings) >= 1
+    await runtime.wait_idle()
+    assert (await Review.get(id=review["id"])).status == "evaluated"
+    assert "evaluation sweep:" in caplog.text
+    # The next sweep (or a second scheduler) finds nothing: evaluated once.
+    await periodic.evaluation_sweep(settings)
+    await runtime.wait_idle()
+    assert await Evaluation.filter(review_id=review["id"]).count() == 1
 
 
 async def test_the_profile_update_sweep_reevaluates_open_reviews_once(
