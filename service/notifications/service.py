@@ -23,6 +23,7 @@ from service.notifications.models import (
 )
 from service.notifications.outbox import emit_event
 from service.notifications.schemas import WebhookEndpointCreate
+from service.notifications.webhooks import UnresolvableHost, UnsafeAddress, check_public_address
 from service.reminders.models import Deadline, DeadlineStatus
 from service.reviews.models import Review
 from service.secretbox import SecretKeyError, encrypt, ensure_key, rewrap
@@ -44,10 +45,31 @@ class CreatedEndpoint:
     secret: str
 
 
+async def _refuse_internal_address(url: str) -> None:
+    """Refused at registration rather than failing at every delivery. A name that does not
+    resolve yet is accepted: each delivery checks the address again (DNS can change)."""
+    try:
+        await check_public_address(url)
+    except UnresolvableHost:
+        return
+    except UnsafeAddress:
+        raise ValidationFailed(
+            "Webhookの宛先が内部のアドレス（プライベート、ループバック等）に解決されるため"
+            "登録できません。 / The webhook address resolves to a private, loopback or otherwise"
+            " non-public address.",
+            fields={
+                "url": "内部のアドレスには送信できません / resolves to a non-public address "
+                "(VETTING_WEBHOOK_ALLOW_PRIVATE_ADDRESSES is off)"
+            },
+        ) from None
+
+
 async def create_endpoint(*, principal: Principal, data: WebhookEndpointCreate) -> CreatedEndpoint:
     url = str(data.url)
     if data.url.scheme not in ("http", "https"):
         raise ValidationFailed("a webhook address is http(s)", fields={"url": "http(s) only"})
+    if not get_settings().webhook_allow_private_addresses:
+        await _refuse_internal_address(url)
     secret = f"{WEBHOOK_SECRET_PREFIX}{secrets.token_urlsafe(32)}"
     async with transaction() as conn:
         endpoint = await WebhookEndpoint.create(

@@ -139,12 +139,51 @@ async def test_a_removed_endpoint_gets_nothing_more(
     assert listing.json()[0]["active"] is False
 
 
-async def test_internal_addresses_are_refused_unless_allowed(
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hooks",
+        "http://localhost/hooks",  # a name: resolved, and every address checked
+        "http://10.1.2.3/hooks",
+        "http://[::1]/hooks",
+        "http://[::ffff:192.168.0.1]/hooks",
+        "https://169.254.169.254/latest/meta-data",
+    ],
+)
+async def test_internal_addresses_are_refused_at_registration(
+    client: httpx.AsyncClient, org: Org, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_allow_private_addresses", False)
+    refused = await client.post("/api/webhooks", json={"url": url}, headers=org.h("admin"))
+    assert refused.status_code == 422, refused.text
+    body = refused.json()
+    assert body["error"] == "validation_failed" and "non-public" in body["fields"]["url"]
+    assert body["detail"].startswith("Webhookの宛先")
+    listing = await client.get("/api/webhooks", headers=org.h("admin"))
+    assert url not in {hook["url"] for hook in listing.json()}  # nothing half-written
+
+
+async def test_a_public_address_is_accepted_and_an_unresolvable_name_checked_at_delivery(
     client: httpx.AsyncClient, org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(get_settings(), "webhook_allow_private_addresses", False)
+    public = await register(client, org, "https://93.184.215.14/hooks", events=["ping"])
+    assert public["url"] == "https://93.184.215.14/hooks"
+    # A name that does not resolve (yet) is accepted; a delivery refuses it while it does not.
+    unknown = await register(client, org, "https://hooks.invalid/in", events=["ping"])
+    await client.post(f"/api/webhooks/{unknown['id']}/ping", headers=org.h("admin"))
+    await runtime.wait_idle()
+    row = await Notification.get(endpoint_id=unknown["id"])
+    assert row.status == DeliveryStatus.failed and "cannot resolve hooks.invalid" in row.last_error
+
+
+async def test_an_address_allowed_then_disallowed_is_refused_at_delivery(
+    client: httpx.AsyncClient, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_allow_private_addresses", True)
     with hook_receiver() as receiver:
         hook = await register(client, org, receiver.url, events=["ping"])
+        monkeypatch.setattr(get_settings(), "webhook_allow_private_addresses", False)
         await client.post(f"/api/webhooks/{hook['id']}/ping", headers=org.h("admin"))
         await runtime.wait_idle()
         assert receiver.requests == []
