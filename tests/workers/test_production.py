@@ -23,7 +23,7 @@ import signal
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -110,10 +110,8 @@ def running(processes: list[Process]) -> Iterator[list[Process]]:
             if process.alive():
                 process.popen.send_signal(signal.SIGTERM)
         for process in processes:
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 process.popen.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
             process.stop()  # the group: anything left behind
 
 
