@@ -20,20 +20,13 @@ from service.config import Settings
 from service.jobs import Job, dispatch_now, set_dispatcher
 from service.reviews.models import Review
 from service.reviews.states import ReviewStatus
-from workers import actors
 from workers.broker import QUEUE, broker
 
 log = logging.getLogger(__name__)
 _running: set[asyncio.Task[None]] = set()
-ACTORS = {
-    actor.actor_name: actor
-    for actor in (
-        actors.evaluate_review,
-        actors.fire_reminder,
-        actors.deliver_notification,
-        actors.verify_social_account,
-    )
-}
+# Sent by name: a process that only sends jobs to the broker (the scheduler) never imports the
+# actors and what they need (the policy engine and the rest), which keeps it small.
+EVALUATE_ACTOR = "evaluate_review"
 _timer: Any = None  # the periodic jobs' scheduler when they run in this process
 # Jobs running at once in this process, like a worker's threads: a sweep that finds 1,000 items
 # queues them here instead of starting 1,000 transactions that would wait on one another (and
@@ -44,7 +37,9 @@ IN_PROCESS_ATTEMPTS = 4
 
 
 def _coroutine_function(actor_name: str) -> Callable[..., Awaitable[None]]:
-    actor = ACTORS[actor_name]
+    from workers import actors
+
+    actor = actors.ACTORS[actor_name]
     # dramatiq wraps async actors for its own loop thread; call the original coroutine here.
     return cast(Callable[..., Awaitable[None]], getattr(actor.fn, "__wrapped__"))  # noqa: B009
 
@@ -114,7 +109,7 @@ async def sweep(*, submitted_before: datetime | None = None) -> int:
         )
     pending = await reviews.values_list("id", flat=True)
     for review_id in pending:
-        dispatch_now(Job(actors.evaluate_review.actor_name, (str(review_id),)))
+        dispatch_now(Job(EVALUATE_ACTOR, (str(review_id),)))
     return len(pending)
 
 
