@@ -288,25 +288,15 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from service.accounts.models import Organization
-    from service.audit.service import verify_chain
+    from service.audit.report import verify_and_print
 
-    async def run() -> int:
-        ids = [args.org] if args.org else [str(o.id) for o in await Organization.all()]
-        broken = 0
-        for organization_id in ids:
-            report = await verify_chain(organization_id)
-            if report.ok:
-                print(f"ok {organization_id}: {report.events} event(s), chain intact")
-            else:
-                broken += 1
-                print(
-                    f"BROKEN {organization_id}: first broken link at seq "
-                    f"{report.first_broken_seq}: {report.problem}"
-                )
-        return 1 if broken else 0
+    return _run(lambda: verify_and_print(args.org))
 
-    return _run(run)
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from service.audit.report import checkpoint_and_print
+
+    return _run(lambda: checkpoint_and_print(args.org))
 
 
 def cmd_ismap_import(args: argparse.Namespace) -> int:
@@ -475,6 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit.add_parser("verify", help="report the first broken link of each chain")
     verify.add_argument("--org")
     verify.set_defaults(func=cmd_audit_verify)
+    checkpoint = audit.add_parser(
+        "checkpoint", help="write a signed checkpoint of each chain that grew (and send it)"
+    )
+    checkpoint.add_argument("--org", help="only this organization")
+    checkpoint.set_defaults(func=cmd_audit_checkpoint)
 
     ismap = commands.add_parser("ismap", help="ISMAP cloud service list").add_subparsers(
         required=True
