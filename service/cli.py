@@ -71,10 +71,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 async def _reencrypt_and_report() -> int:
     """Encrypt webhook keys with the newest key; how many no configured key opens."""
+    from service.audit.keys import audit_keys
     from service.notifications.service import reencrypt_secrets
     from service.secretbox import ensure_key
 
     ensure_key()  # a bad VETTING_SECRET_KEY stops here; no key yet: the key file is made now
+    audit_keys()  # likewise VETTING_AUDIT_KEY and the audit key file
     result = await reencrypt_secrets()
     if result.changed:
         print(f"webhook signing keys encrypted with the newest key: {result.changed}", flush=True)

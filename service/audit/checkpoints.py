@@ -168,13 +168,6 @@ async def _announce(checkpoint: Checkpoint) -> None:
         )
 
 
-async def latest_checkpoint(organization_id: str) -> Checkpoint | None:
-    settings = get_settings()
-    keys = {key.id: key for key in audit_keys(settings)}
-    path = settings.audit_checkpoint_file
-    return (await asyncio.to_thread(findings_for, path, keys, organization_id)).latest
-
-
 def _own(principal: Principal, organization_id: str) -> None:
     if organization_id != principal.organization_id:
         raise NotFound("no such organization / 組織が見つかりません")

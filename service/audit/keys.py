@@ -26,12 +26,13 @@ from pathlib import Path
 
 from service.config import Settings, get_settings
 from service.keyfile import read_or_create
+from service.secretbox import SecretKeyError
 
 MIN_KEY_BYTES = 32
 
 
-class AuditKeyError(Exception):
-    """The audit keys are unusable."""
+class AuditKeyError(SecretKeyError):
+    """The audit keys are unusable: stops `vetting migrate` and `serve` like a bad secret key."""
 
 
 @dataclass(frozen=True)
