@@ -230,3 +230,22 @@ async def test_verify_and_checkpoint_commands_print_what_they_found(
     assert after.returncode == 0
     assert f"chain intact; checkpoint seq {head.seq} of " in after.stdout
     assert after.stdout.rstrip().endswith("matches")
+
+
+async def test_the_periodic_job_checkpoints_every_chain_that_grew(
+    client: httpx.AsyncClient, org: Org, checkpoint_file: Path
+) -> None:
+    from workers import periodic
+
+    await new_vendor(client, org)
+    assert (await periodic.audit_checkpoint(get_settings())).endswith("written")
+    written = [json.loads(line) for line in lines_of(checkpoint_file)]
+    head = await AuditEvent.filter(organization_id=org.id).order_by("-seq").first()
+    assert head is not None
+    assert {"organization_id": org.id, "seq": head.seq, "head_hash": head.hash} in [
+        {k: w[k] for k in ("organization_id", "seq", "head_hash")} for w in written
+    ]
+    await periodic.audit_checkpoint(get_settings())
+    assert [line for line in lines_of(checkpoint_file) if org.id in line] == [
+        line for line in lines_of(checkpoint_file)[: len(written)] if org.id in line
+    ]  # nothing new for a chain that did not grow
