@@ -9,7 +9,7 @@ COPY policies ./policies
 COPY contract_templates ./contract_templates
 # A user without privileges; the uploads folder exists (and is theirs) before a volume mounts it.
 RUN useradd --system --uid 10001 --home-dir /app vetting \
-    && mkdir -p /var/lib/vetting/uploads /var/lib/vetting/keys \
+    && mkdir -p /var/lib/vetting/uploads /var/lib/vetting/keys /var/lib/vetting/audit \
     && chown -R vetting /var/lib/vetting
 USER vetting
 ENV VETTING_FORMS_DIR=/app/forms \

@@ -71,10 +71,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 async def _reencrypt_and_report() -> int:
     """Encrypt webhook keys with the newest key; how many no configured key opens."""
+    from service.audit.keys import audit_keys
     from service.notifications.service import reencrypt_secrets
     from service.secretbox import ensure_key
 
     ensure_key()  # a bad VETTING_SECRET_KEY stops here; no key yet: the key file is made now
+    audit_keys()  # likewise VETTING_AUDIT_KEY and the audit key file
     result = await reencrypt_secrets()
     if result.changed:
         print(f"webhook signing keys encrypted with the newest key: {result.changed}", flush=True)
@@ -288,25 +290,15 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from service.accounts.models import Organization
-    from service.audit.service import verify_chain
+    from service.audit.report import verify_and_print
 
-    async def run() -> int:
-        ids = [args.org] if args.org else [str(o.id) for o in await Organization.all()]
-        broken = 0
-        for organization_id in ids:
-            report = await verify_chain(organization_id)
-            if report.ok:
-                print(f"ok {organization_id}: {report.events} event(s), chain intact")
-            else:
-                broken += 1
-                print(
-                    f"BROKEN {organization_id}: first broken link at seq "
-                    f"{report.first_broken_seq}: {report.problem}"
-                )
-        return 1 if broken else 0
+    return _run(lambda: verify_and_print(args.org))
 
-    return _run(run)
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from service.audit.report import checkpoint_and_print
+
+    return _run(lambda: checkpoint_and_print(args.org))
 
 
 def cmd_ismap_import(args: argparse.Namespace) -> int:
@@ -475,6 +467,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit.add_parser("verify", help="report the first broken link of each chain")
     verify.add_argument("--org")
     verify.set_defaults(func=cmd_audit_verify)
+    checkpoint = audit.add_parser(
+        "checkpoint", help="write a signed checkpoint of each chain that grew (and send it)"
+    )
+    checkpoint.add_argument("--org", help="only this organization")
+    checkpoint.set_defaults(func=cmd_audit_checkpoint)
 
     ismap = commands.add_parser("ismap", help="ISMAP cloud service list").add_subparsers(
         required=True

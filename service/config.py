@@ -81,6 +81,17 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     secret_key_file: Path = PROJECT_ROOT / "var" / "secret.key"
 
+    # Keys the audit chain is MACed with (HMAC-SHA256): 32 url-safe base64 bytes each,
+    # comma-separated, newest first; older ones only verify the events made with them. Unset: one
+    # key is generated in audit_key_file at first use. Kept apart from secret_key on purpose: an
+    # audit key is never dropped while events made with it are to be verified.
+    audit_key: str | None = None
+    audit_key_file: Path = PROJECT_ROOT / "var" / "audit.key"
+    # Signed checkpoints of each organization's chain head, one JSON line each, appended by the
+    # periodic job (every audit_checkpoint_minutes) and `vetting audit checkpoint`.
+    audit_checkpoint_file: Path = PROJECT_ROOT / "var" / "audit-checkpoints.jsonl"
+    audit_checkpoint_minutes: float = Field(default=60, gt=0)
+
     # Social-media re-verification: limits of each automatic check (service.social.probe) and
     # whether it may reach private, loopback or link-local addresses (off: tenants could
     # otherwise aim the service at its own network; tests on 127.0.0.1 turn it on).

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from tortoise import Tortoise
 
 from service.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# PostgreSQL: deadlock_detected, serialization_failure. The write paths are ordered so that neither
+# should happen (the audit chain's lock is always taken last); this is the net under that.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSIENT_ATTEMPTS = 4
 
 MODEL_MODULES = [
     "service.accounts.models",
@@ -93,3 +104,34 @@ async def migrate_db(settings: Settings | None = None) -> None:
 
 async def close_db() -> None:
     await Tortoise.close_connections()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or SQLite busy with another process:
+    the transaction was rolled back and running it again may succeed."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) in TRANSIENT_SQLSTATES:
+            return True
+        if type(seen).__module__ == "sqlite3" and "database is locked" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def retry_transient(operation: Callable[[], Awaitable[T]]) -> T:
+    """Run `operation`, and again (a bounded number of times) after a transient failure, but only
+    while it has committed nothing: running again from the start is then the same as running once.
+    The API's JSON endpoints run through this (service.routing)."""
+    from service.jobs import commits
+
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        committed = commits.get()
+        try:
+            return await operation()
+        except Exception as exc:
+            if attempt == TRANSIENT_ATTEMPTS or commits.get() != committed or not is_transient(exc):
+                raise
+            log.warning("transient database failure (%s); running it again", exc)
+            await asyncio.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # noqa: S311
+    raise AssertionError("unreachable")

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from service.accounts.roles import Role
 from service.config import get_settings
+from service.db import retry_transient
 from service.errors import AppError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 
 Handler = Callable[..., Awaitable[Any]]
@@ -216,7 +217,10 @@ def build_route(spec: Endpoint) -> Route:
             kwargs["body"] = parse_body(spec.body_model, await read_json_body(request))
         if "request" in parameters:
             kwargs["request"] = request
-        result = await spec.handler(**kwargs)
+        if "request" in parameters:  # it may read the body itself, which cannot be read twice
+            result = await spec.handler(**kwargs)
+        else:
+            result = await retry_transient(lambda: spec.handler(**kwargs))
         return _render(spec.returns, result, spec.status)
 
     return Route(spec.path, run, methods=[spec.method], name=spec.operation_id)

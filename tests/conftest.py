@@ -33,6 +33,9 @@ os.environ["VETTING_PUBLIC_BASE_URL"] = "http://testserver"
 os.environ["VETTING_EVIDENCE_DIR"] = str(_TMP / "evidence")
 os.environ.pop("VETTING_SECRET_KEY", None)  # the key file of this session, made at first use
 os.environ["VETTING_SECRET_KEY_FILE"] = str(_TMP / "secret.key")
+os.environ.pop("VETTING_AUDIT_KEY", None)  # likewise the audit key, and the checkpoints
+os.environ["VETTING_AUDIT_KEY_FILE"] = str(_TMP / "audit.key")
+os.environ["VETTING_AUDIT_CHECKPOINT_FILE"] = str(_TMP / "audit-checkpoints.jsonl")
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

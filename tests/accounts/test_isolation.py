@@ -45,6 +45,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "report_social_hijack": {"description": "他団体からの報告"},
     "record_social_incident_step": {"step": "other", "note": "他団体からの記録"},
     "update_social_settings": {"public_list_enabled": True},
+    "update_audit_settings": {"checkpoint_email": "intruder@example.jp"},
     "answer_social_attestation": {
         "still_responsible": True,
         "mfa_still_on": True,
@@ -258,6 +259,7 @@ async def snapshot(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:
         "social_incidents": await get(f"/api/social/accounts/{ids['account_id']}/incidents"),
         "social_tasks": await get("/api/social/tasks"),
         "social_settings": await get(f"/api/organizations/{b.id}/social-settings"),
+        "checkpoint_settings": await get(f"/api/organizations/{b.id}/checkpoint-settings"),
     }
     for review_id in (tenant.decided_review_id, tenant.pending_review_id):
         state[review_id] = {

@@ -90,6 +90,7 @@ async def test_the_scheduler_holds_every_periodic_job() -> None:
         "ismap_refresh",
         "profile_update_sweep",
         "social_reverification",
+        "audit_checkpoint",
     }
 
 
