@@ -111,7 +111,7 @@ async def _refuse_exclusive_roles_over_existing_users(organization: Organization
         raise Conflict(
             "兼務できない役割を持つ利用者がいるため、兼務禁止を有効にできません: "
             f"{', '.join(holders)}（職務分離）。 / exclusive_roles cannot be turned on while "
-            f"users hold conflicting roles: {', '.join(holders)}.",
+            f"users hold conflicting roles: {', '.join(holders)} (separation of duties).",
             fields={"separation_of_duties.exclusive_roles": "users hold conflicting roles"},
             rule=DutyRule.exclusive_roles,
         )
