@@ -265,3 +265,18 @@ async def test_lowering_the_maximum_shortens_existing_tokens(
         headers=org.h("admin"),
     )
     assert (await client.get("/api/me", headers=auth(old["token"]))).status_code == 200
+
+
+async def test_a_service_account_owns_no_social_account(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    from tests.social.accounts import compliant_body
+
+    token = (await service_token(client, org, ["procurement"])).json()
+    response = await client.post(
+        "/api/social/accounts",
+        json=compliant_body(org, owner_id=token["user_id"]),
+        headers=org.h("security"),
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["fields"] == {"owner_id": "must be a person"}
