@@ -25,24 +25,9 @@ def _run(coroutine_factory: Callable[[], Awaitable[int]]) -> int:
 
 
 async def _console_principal() -> Any:
-    """The operator admin, on whose behalf console commands act (bootstrapped if need be)."""
-    from service.accounts.models import Organization, User
-    from service.accounts.principal import Principal
-    from service.accounts.roles import Role
-    from service.accounts.service import bootstrap_operator
+    from service.accounts.service import console_principal
 
-    await bootstrap_operator()
-    operator = await Organization.get(is_operator=True)
-    admin = await User.filter(organization=operator, active=True).order_by("created_at").first()
-    if admin is None:
-        raise SystemExit("the operator organization has no active admin")
-    return Principal(
-        user_id=str(admin.id),
-        organization_id=str(operator.id),
-        name=f"console ({admin.name})",
-        roles=frozenset({Role.admin}),
-        is_operator_admin=True,
-    )
+    return await console_principal()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -275,14 +260,19 @@ def cmd_user_create(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
+    """A person's token from the console: their first one, or one to replace a lost one."""
     from service.accounts import service
+    from service.errors import AppError
 
     async def run() -> int:
         principal = await _console_principal()
-        user = await service.get_user(principal, args.user)
-        issued = await service.issue_token(
-            user=user, name=args.name, expires_in_days=args.days, actor=principal.actor
-        )
+        try:
+            issued = await service.console_token(
+                principal=principal, user_id=args.user, name=args.name, expires_in_days=args.days
+            )
+        except AppError as exc:
+            print(f"error: {exc.detail} {exc.fields or ''}".rstrip(), file=sys.stderr)
+            return 1
         print(issued.secret)
         return 0
 
@@ -457,7 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_create.set_defaults(func=cmd_user_create)
 
     token = commands.add_parser("token", help="API tokens").add_subparsers(required=True)
-    token_create = token.add_parser("create", help="issue a token; prints it once")
+    token_create = token.add_parser(
+        "create", help="a person's first (or replacement) token; prints it once"
+    )
     token_create.add_argument("--user", required=True)
     token_create.add_argument("--name", default="cli")
     token_create.add_argument("--days", type=int)

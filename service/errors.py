@@ -1,6 +1,7 @@
 """One error base class carrying its HTTP status; the API renders every subclass the same way.
 
-Body shape: {"error": <code>, "detail": <message>, "fields": {<field>: <reason>}}.
+Body shape: {"error": <code>, "detail": <message>, "fields": {<field>: <reason>}}, plus
+"rule": <rule id> when a named access rule refused the request (e.g. separation of duties).
 """
 
 from __future__ import annotations
@@ -10,13 +11,19 @@ class AppError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, detail: str, *, fields: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, fields: dict[str, str] | None = None, rule: str | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.fields = fields or {}
+        self.rule = rule
 
     def to_body(self) -> dict[str, object]:
-        return {"error": self.code, "detail": self.detail, "fields": self.fields}
+        body: dict[str, object] = {"error": self.code, "detail": self.detail, "fields": self.fields}
+        if self.rule is not None:
+            body["rule"] = self.rule
+        return body
 
 
 class ValidationFailed(AppError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
 from service.routing import REGISTRY, Download, Endpoint
 
@@ -26,6 +26,11 @@ class ErrorBody(BaseModel):
     error: str
     detail: str
     fields: dict[str, str]
+    rule: str | None = Field(
+        default=None,
+        description="the access rule that refused the request, e.g. 'requester_cannot_decide' "
+        "/ 拒否の根拠となった規則",
+    )
 
 
 def _schema(adapter_type: Any, components: dict[str, Any]) -> dict[str, Any]:

@@ -198,7 +198,7 @@ def error_response(exc: AppError) -> JSONResponse:
 
 
 def build_route(spec: Endpoint) -> Route:
-    from service.accounts.service import authenticate
+    from service.accounts.tokens import authenticate
 
     async def run(request: Request) -> Response:
         kwargs: dict[str, Any] = {}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
-from service.accounts.roles import Role
 from service.evidence import service
 from service.evidence.inspect import MEDIA_TYPES
 from service.evidence.schemas import EvidenceOut
@@ -13,7 +13,7 @@ from service.routing import Download, endpoint
 
 TAG = "evidence"
 # Legal works from the contract; the evidence is for those who vet, decide and audit.
-READERS = {Role.procurement, Role.security, Role.approver, Role.auditor}
+READERS = roles_for(Permission.read_evidence)
 
 
 @endpoint(
