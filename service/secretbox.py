@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from service.config import Settings, get_settings
+from service.private_files import owner_only, private_folder
 
 PREFIX = "fernet:"
 
@@ -27,8 +28,10 @@ class SecretKeyError(Exception):
 
 
 def _read_key_file(path: Path) -> list[str]:
+    if not path.parent.exists():
+        private_folder(path.parent)
+    owner_only(path)  # a key file copied in with a looser mode
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         # Written aside, then linked into place: a process starting at the same moment sees the
         # whole key or none, and exactly one key wins.
         draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
