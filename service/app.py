@@ -27,8 +27,10 @@ from service.evidence import endpoints as _evidence  # noqa: F401
 from service.evidence.storage import EvidenceStore
 from service.ismap import endpoints as _ismap  # noqa: F401
 from service.notifications import endpoints as _notifications  # noqa: F401
+from service.notifications.email import close_connections
 from service.notifications.endpoints import CALENDAR_FEED_PATHS
 from service.notifications.service import CALENDAR_PREFIX
+from service.notifications.webhooks import close_clients
 from service.openapi import build_openapi
 from service.portal.rendering import redact_access_log
 from service.portal.routes import portal_mount
@@ -85,8 +87,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            await runtime.wait_idle()
-            runtime.stop()
+            await runtime.shutdown(settings.shutdown_grace_seconds)
+            await close_clients()
+            await close_connections()
             await close_db()
 
     routes = [

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
+    # On SIGTERM: requests in flight, then in-process jobs, get this long each; what is left
+    # stays pending in the database for the next start.
+    shutdown_grace_seconds: float = Field(default=10, ge=0, le=3600)
 
     invitation_ttl_days: int = Field(default=30, ge=1, le=365)
     api_token_ttl_days: int = Field(default=365, ge=1, le=3650)
