@@ -45,17 +45,19 @@ async def _console_principal() -> Any:
     )
 
 
-def cmd_migrate(args: argparse.Namespace) -> int:
+async def _migrate_and_close() -> None:
     from service.db import close_db, migrate_db
+
+    try:
+        await migrate_db()
+    finally:
+        await close_db()  # an open SQLite connection's thread would keep the process alive
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
     from service.secretbox import SecretKeyError
 
-    async def migrate_and_close() -> None:
-        try:
-            await migrate_db()
-        finally:
-            await close_db()  # an open SQLite connection's thread would keep the process alive
-
-    asyncio.run(migrate_and_close())
+    asyncio.run(_migrate_and_close())
     print("migrations applied")
     try:  # webhook keys stored before encryption, or under an old key
         _run(_reencrypt_and_report)
@@ -168,7 +170,6 @@ def cmd_forms_import_vsaq(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from service.accounts.service import bootstrap_operator
     from service.catalog.loader import load_catalog
-    from service.db import migrate_db
     from service.errors import CatalogError
     from service.secretbox import SecretKeyError
     from service.server import CannotListen, listen, serve
@@ -189,7 +190,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with sock:
         created = 0
         if not args.no_setup:  # compose runs `vetting migrate --bootstrap` once instead
-            asyncio.run(migrate_db(settings))
+            # Closed again: with --workers the parent process would otherwise wait at its exit
+            # for the SQLite connection's thread.
+            asyncio.run(_migrate_and_close())
             try:
                 _run(_reencrypt_and_report)
             except SecretKeyError as exc:

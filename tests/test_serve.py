@@ -145,3 +145,38 @@ def test_sigterm_stops_within_the_grace_period_leaving_the_backlog_pending(
     counts = json.loads(vetting_backlog(env, "count"))
     # Nothing was lost, sent or left claimed: the cut-short attempts were handed back uncounted.
     assert counts == {"by_status": {"pending": BACKLOG}, "attempts": 0}
+
+
+def test_sigterm_stops_the_worker_processes_and_their_parent(
+    tmp_path: Path, database_url: str
+) -> None:
+    port = free_port()
+    env = environment(tmp_path, database_url, port, shutdown_grace_seconds="2")
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w+") as log:
+        process = subprocess.Popen(
+            [str(VETTING), "serve", "--workers", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while "Application startup complete" not in log_path.read_text():
+                assert process.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "no start:\n" + log_path.read_text()
+                time.sleep(0.2)
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+            process.send_signal(signal.SIGTERM)
+            try:
+                # The parent used to wait at its exit for the SQLite thread of its migration.
+                process.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                pytest.fail("SIGTERM did not stop `vetting serve --workers 2`")
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert process.returncode == 0, log_path.read_text()
+    assert log_path.read_text().count("Finished server process") == 2
