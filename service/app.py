@@ -24,9 +24,15 @@ from service.db import close_db, init_db
 from service.engagements import endpoints as _engagements  # noqa: F401
 from service.errors import AppError
 from service.evidence import endpoints as _evidence  # noqa: F401
+from service.evidence.storage import EvidenceStore
 from service.ismap import endpoints as _ismap  # noqa: F401
 from service.notifications import endpoints as _notifications  # noqa: F401
+from service.notifications.email import close_connections
+from service.notifications.endpoints import CALENDAR_FEED_PATHS
+from service.notifications.service import CALENDAR_PREFIX
+from service.notifications.webhooks import close_clients
 from service.openapi import build_openapi
+from service.portal.rendering import redact_access_log
 from service.portal.routes import portal_mount
 from service.questionnaire import endpoints as _questionnaire  # noqa: F401
 from service.reminders import endpoints as _reminders  # noqa: F401
@@ -56,6 +62,8 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     openapi = build_openapi()
+    # The calendar address is its own credential, like a vendor link: never in the access log.
+    redact_access_log(CALENDAR_FEED_PATHS, CALENDAR_PREFIX)
 
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(openapi)
@@ -69,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
         install_catalog(load_catalog(settings))  # a broken data file stops the start here
         await init_db(settings)
+        EvidenceStore(settings.evidence_dir).prepare()
         runtime.start(settings.broker_url)
         if runtime.runs_periodic_jobs(settings):
             runtime.start_periodic(settings)
@@ -78,8 +87,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            await runtime.wait_idle()
-            runtime.stop()
+            await runtime.shutdown(settings.shutdown_grace_seconds)
+            await close_clients()
+            await close_connections()
             await close_db()
 
     routes = [

@@ -30,17 +30,19 @@ async def _console_principal() -> Any:
     return await console_principal()
 
 
-def cmd_migrate(args: argparse.Namespace) -> int:
+async def _migrate_and_close() -> None:
     from service.db import close_db, migrate_db
+
+    try:
+        await migrate_db()
+    finally:
+        await close_db()  # an open SQLite connection's thread would keep the process alive
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
     from service.secretbox import SecretKeyError
 
-    async def migrate_and_close() -> None:
-        try:
-            await migrate_db()
-        finally:
-            await close_db()  # an open SQLite connection's thread would keep the process alive
-
-    asyncio.run(migrate_and_close())
+    asyncio.run(_migrate_and_close())
     print("migrations applied")
     try:  # webhook keys stored before encryption, or under an old key
         _run(_reencrypt_and_report)
@@ -153,14 +155,11 @@ def cmd_forms_import_vsaq(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from service.accounts.service import bootstrap_operator
-    from service.app import create_app
     from service.catalog.loader import load_catalog
-    from service.db import migrate_db
     from service.errors import CatalogError
     from service.secretbox import SecretKeyError
+    from service.server import CannotListen, listen, serve
 
     settings = get_settings()
     try:
@@ -168,32 +167,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except CatalogError as exc:
         print(f"error: refusing to start: {exc}", file=sys.stderr)
         return 1
-    created = 0
-    if not args.no_setup:  # compose runs `vetting migrate --bootstrap` once instead
-        asyncio.run(migrate_db(settings))
-        try:
-            _run(_reencrypt_and_report)
-        except SecretKeyError as exc:
-            print(f"error: refusing to start: {exc}", file=sys.stderr)
-            return 1
-        created = _run(lambda: _bootstrap_and_report(bootstrap_operator))
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"vetting service: http://{host}:{port}  (API document: /openapi.json)", flush=True)
-    if created:
-        print("first start: the admin token above is shown only once; keep it safe", flush=True)
-    if args.workers > 1:  # separate processes: each builds its app from the factory
-        uvicorn.run(
-            "service.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=args.workers,
-            log_level="info",
-        )
-    else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
-    return 0
+    try:  # first: a busy address is one line and exit 1, before any migration or token
+        sock = listen(host, port)
+    except CannotListen as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with sock:
+        created = 0
+        if not args.no_setup:  # compose runs `vetting migrate --bootstrap` once instead
+            # Closed again: with --workers the parent process would otherwise wait at its exit
+            # for the SQLite connection's thread.
+            asyncio.run(_migrate_and_close())
+            try:
+                _run(_reencrypt_and_report)
+            except SecretKeyError as exc:
+                print(f"error: refusing to start: {exc}", file=sys.stderr)
+                return 1
+            created = _run(lambda: _bootstrap_and_report(bootstrap_operator))
+        print(f"vetting service: http://{host}:{port}  (API document: /openapi.json)", flush=True)
+        if created:
+            print("first start: the admin token above is shown only once; keep it safe", flush=True)
+        return serve(settings, sock, workers=args.workers)
 
 
 async def _bootstrap_and_report(bootstrap: Callable[[], Awaitable[Any]]) -> int:

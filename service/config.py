@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
+    # On SIGTERM: requests in flight, then in-process jobs, get this long each; what is left
+    # stays pending in the database for the next start.
+    shutdown_grace_seconds: float = Field(default=10, ge=0, le=3600)
 
     invitation_ttl_days: int = Field(default=30, ge=1, le=365)
     api_token_ttl_days: int = Field(default=365, ge=1, le=3650)
@@ -62,6 +65,9 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10, gt=0)
     # Off by default so that tenants cannot aim webhooks at the service's own network.
     webhook_allow_private_addresses: bool = False
+    # Active webhook endpoints one organization may have: each event is one delivery per endpoint,
+    # so this bounds the work (and the outbox rows) one tenant's event can make.
+    webhook_max_per_organization: int = Field(default=20, ge=1, le=1000)
     # Periodic jobs: the due sweep each day at this JST time, the outbox sweep every N seconds.
     due_sweep_time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     outbox_sweep_seconds: float = Field(default=60, gt=0)

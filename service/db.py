@@ -6,11 +6,13 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from tortoise import Tortoise
 
 from service.config import Settings, get_settings
+from service.private_files import create_private_file, owner_only, private_folder
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,20 +77,40 @@ def tortoise_config(settings: Settings | None = None) -> dict[str, Any]:
 TORTOISE_ORM = tortoise_config()
 
 
-def ensure_sqlite_folder(settings: Settings) -> None:
-    """SQLite needs its folder to exist (var/ on a fresh clone)."""
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database or an in-memory one."""
     prefix = "sqlite://"
-    if settings.database_url.startswith(prefix):
-        path = settings.database_url[len(prefix) :]
-        if path and path != ":memory:":
-            from pathlib import Path
+    if not database_url.startswith(prefix):
+        return None
+    path = database_url[len(prefix) :].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
 
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+# SQLite's companions of the database file: write-ahead log, shared memory, rollback journal.
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def prepare_sqlite_file(settings: Settings) -> None:
+    """The SQLite file, readable and writable by the service's user only (it holds personal data,
+    token hashes and the audit trail), in a folder that exists (var/ on a fresh clone).
+
+    SQLite gives the -wal, -shm and -journal files the mode of the database file, so the file is
+    created 0600 before SQLite opens it. A file an earlier version made world-readable (0644) is
+    narrowed, with its companions.
+    """
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        return
+    if not path.parent.exists():  # a folder of our own (var/); an existing one is left as it is
+        private_folder(path.parent)
+    create_private_file(path)
+    for suffix in SQLITE_COMPANIONS:
+        owner_only(path.with_name(path.name + suffix))
 
 
 async def init_db(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
-    ensure_sqlite_folder(settings)
+    prepare_sqlite_file(settings)
     # Global fallback: request handlers run in other tasks than the lifespan that called init.
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 
@@ -98,7 +120,7 @@ async def migrate_db(settings: Settings | None = None) -> None:
     from tortoise.migrations.api import migrate
 
     settings = settings or get_settings()
-    ensure_sqlite_folder(settings)
+    prepare_sqlite_file(settings)
     await migrate(config=tortoise_config(settings))
 
 

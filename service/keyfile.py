@@ -12,11 +12,15 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from service.private_files import owner_only, private_folder
+
 
 def read_or_create(path: Path, generate: Callable[[], str]) -> list[str]:
     """The keys in `path`, newest first; a missing file is created holding one new key."""
+    if not path.parent.exists():
+        private_folder(path.parent)
+    owner_only(path)  # a key file copied in with a looser mode
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
         descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:

@@ -61,6 +61,8 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
         ],
         "responses": {},
     }
+    if spec.description:
+        operation["description"] = spec.description
     if spec.query_model is not None:
         schema = spec.query_model.model_json_schema(ref_template=REF_TEMPLATE)
         required = set(schema.get("required", []))

@@ -55,6 +55,7 @@ class Endpoint:
     path_params: dict[str, type]
     returns: Any  # a type: BaseModel subclass, list[...], Download or None
     download_types: tuple[str, ...] = (DOCX,)  # the media types a Download may have
+    description: str = ""  # the operation's longer description in the OpenAPI document
 
     @property
     def operation_id(self) -> str:
@@ -74,6 +75,7 @@ def endpoint(
     auth: str = "user",
     roles: frozenset[Role] | set[Role] | None = None,
     download_types: tuple[str, ...] = (DOCX,),
+    description: str = "",
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler)
@@ -99,6 +101,7 @@ def endpoint(
                 path_params=path_params,
                 returns=returns,
                 download_types=download_types,
+                description=description,
             )
         )
         return handler

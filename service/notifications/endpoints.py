@@ -24,6 +24,7 @@ ADMIN = {Role.admin}
 # Who may read the email log: recipients and subjects are personal data of staff and vendors.
 EMAIL_READERS = {Role.admin, Role.security, Role.auditor}
 CALENDAR_MEDIA_TYPE = "text/calendar"
+CALENDAR_FEED_PATHS = "api/calendar"  # where the feed's secret travels (the access log hides it)
 
 
 def endpoint_out(hook: WebhookEndpoint) -> WebhookEndpointOut:
@@ -41,6 +42,12 @@ def delivery_out(row: Notification) -> WebhookDeliveryOut:
     tag=TAG,
     status=201,
     roles=ADMIN,
+    description=(
+        "An organization may have at most VETTING_WEBHOOK_MAX_PER_ORGANIZATION (default 20) "
+        "active endpoints; one more is refused with 409 and the error "
+        "`webhook_limit_reached` (remove one first). / 1組織が登録できるWebhookは既定で20件まで"
+        "です（超えると409 webhook_limit_reached）。"
+    ),
 )
 async def create_webhook(
     principal: Principal, body: WebhookEndpointCreate
