@@ -203,9 +203,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=port,
             workers=args.workers,
             log_level="info",
+            proxy_headers=False,  # the app trusts VETTING_TRUSTED_PROXIES only (app.py)
         )
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level="info", proxy_headers=False
+        )
     return 0
 
 
