@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 # Importing the endpoint modules registers their routes.
 from service.accounts import endpoints as _accounts  # noqa: F401
@@ -40,6 +42,7 @@ from service.reviews import endpoints as _reviews  # noqa: F401
 from service.routing import REGISTRY, build_route, error_response
 from service.social import endpoints as _social  # noqa: F401
 from service.social.pages import social_mount
+from service.throttling import ProvideThrottle, Throttle
 from service.vendors import endpoints as _vendors  # noqa: F401
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     openapi = build_openapi()
     # The calendar address is its own credential, like a vendor link: never in the access log.
     redact_access_log(CALENDAR_FEED_PATHS, CALENDAR_PREFIX)
+    throttle = Throttle(settings)
 
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(openapi)
@@ -88,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await runtime.shutdown(settings.shutdown_grace_seconds)
+            await throttle.close()
             await close_clients()
             await close_connections()
             await close_db()
@@ -99,8 +104,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         portal_mount(),  # the vendor portal (HTML), /v/...
         social_mount(),  # owner confirmation and the public list of official accounts, /sns/...
     ]
-    return Starlette(
+    middleware = [Middleware(ProvideThrottle, throttle=throttle)]
+    if settings.trusted_proxy_list:
+        # Behind these proxies the client is the one X-Forwarded-For names (throttling counts
+        # failures per client); from anyone else the header is ignored.
+        middleware.insert(
+            0, Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
+        )
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=middleware,
         exception_handlers={AppError: handle_app_error, HTTPException: handle_http_error},
     )
+    app.state.throttle = throttle
+    return app

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 
-from pydantic import Field
+from limits import parse_many
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +99,20 @@ class Settings(BaseSettings):
     # periodic job (every audit_checkpoint_minutes) and `vetting audit checkpoint`.
     audit_checkpoint_file: Path = PROJECT_ROOT / "var" / "audit-checkpoints.jsonl"
     audit_checkpoint_minutes: float = Field(default=60, gt=0)
+    # Throttling of failed secrets (service.throttling): wrong vendor links, bearer tokens,
+    # calendar and attestation secrets, per client address and kind of secret. Budgets are
+    # `limits` strings ("20/minute;100/hour"); the storage is this process's memory unless a
+    # redis://… URL is given, which every API process then shares.
+    rate_limit_enabled: bool = True
+    rate_limit_storage_url: str = Field(default="", pattern=r"^$|^memory://$|^rediss?://.+$")
+    rate_limit_vendor_link: str = "20/minute;100/hour"
+    rate_limit_api_token: str = "20/minute;100/hour"  # noqa: S105 (a budget, not a secret)
+    rate_limit_calendar: str = "30/minute;300/hour"
+    rate_limit_attestation: str = "20/minute;100/hour"
+    rate_limit_sign_in: str = "5/minute;20/hour"
+    # Proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated).
+    # Empty: the socket peer is the client, and the header is ignored.
+    trusted_proxies: str = ""
 
     # Social-media re-verification: limits of each automatic check (service.social.probe) and
     # whether it may reach private, loopback or link-local addresses (off: tenants could
@@ -107,6 +123,35 @@ class Settings(BaseSettings):
     social_allow_private_targets: bool = False
     # How long a worker's claim on a verification run lasts before another may take it over.
     social_run_lease_seconds: float = Field(default=300, gt=0)
+
+    @field_validator(
+        "rate_limit_vendor_link",
+        "rate_limit_api_token",
+        "rate_limit_calendar",
+        "rate_limit_attestation",
+        "rate_limit_sign_in",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"not a rate limit such as '20/minute;100/hour': {value!r}") from None
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {entry!r}") from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
 
 
 @lru_cache(maxsize=1)

@@ -25,6 +25,11 @@ class AppError(Exception):
             body["rule"] = self.rule
         return body
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers the error calls for (both the JSON and the HTML pages send them)."""
+        return {}
+
 
 class ValidationFailed(AppError):
     status_code = 422
@@ -59,6 +64,24 @@ class Gone(AppError):
 class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload_too_large"
+
+
+class TooManyRequests(AppError):
+    """Too many failed secrets from one client; says nothing of the secret it came with."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"失敗した試行が多すぎます。{retry_after} 秒後にもう一度お試しください。 / "
+            f"Too many failed attempts from this address: try again in {retry_after} seconds."
+        )
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class CatalogError(Exception):

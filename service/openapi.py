@@ -21,6 +21,12 @@ _ERROR_STATUSES = {
     "422": "the body or a value is invalid / 入力が不正です",
 }
 
+# Only where a secret is checked: a client with too many failed secrets (service.throttling).
+_THROTTLED = (
+    "too many failed secrets from this address: wait Retry-After seconds / "
+    "失敗した試行が多すぎます（Retry-After 秒後に再試行）"
+)
+
 
 class ErrorBody(BaseModel):
     error: str
@@ -107,6 +113,18 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
     for code, description in _ERROR_STATUSES.items():
         operation["responses"][code] = {
             "description": description,
+            "content": {"application/json": {"schema": error_ref}},
+        }
+    if spec.throttled:
+        operation["responses"]["429"] = {
+            "description": _THROTTLED,
+            "headers": {
+                "Retry-After": {
+                    "description": "seconds until the client may try again / 再試行までの秒数",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
             "content": {"application/json": {"schema": error_ref}},
         }
     return operation

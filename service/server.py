@@ -69,6 +69,9 @@ def serve(settings: Settings, sock: socket.socket, *, workers: int) -> int:
         # Requests still running when SIGTERM comes get this long; the lifespan's shutdown (the
         # in-process jobs) gets the same again.
         "timeout_graceful_shutdown": math.ceil(settings.shutdown_grace_seconds),
+        # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default; the app trusts only
+        # VETTING_TRUSTED_PROXIES (service.throttling), so a local caller cannot pose as another.
+        "proxy_headers": False,
     }
     if workers > 1:  # separate processes: each builds its app from the factory
         config = uvicorn.Config("service.app:create_app", factory=True, workers=workers, **options)

@@ -18,6 +18,7 @@ from service.notifications.schemas import (
     WebhookEndpointOut,
 )
 from service.routing import Download, endpoint
+from service.throttling import SecretKind
 
 TAG = "notifications"
 ADMIN = {Role.admin}
@@ -170,6 +171,7 @@ async def revoke_calendar_feed(principal: Principal, organization_id: UUID) -> N
     summary="Due dates as iCalendar, for Outlook or Google Calendar / 期限カレンダー",
     tag=TAG,
     auth="none",
+    secret=SecretKind.calendar,
     download_types=(CALENDAR_MEDIA_TYPE,),
 )
 async def calendar_feed(token: str) -> Download:
