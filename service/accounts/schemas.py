@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from service.accounts.roles import Role
 from service.contracts.settings import ContractSettings
+from service.request_model import RequestModel
 
-STRICT = ConfigDict(extra="forbid", strict=True)
 
-
-class OrganizationCreate(BaseModel):
-    model_config = STRICT
+class OrganizationCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     policy_profile: str = Field(default="base", min_length=1, max_length=100)
     review_interval_months: int = Field(default=12, ge=1, le=60)
@@ -22,8 +20,7 @@ class OrganizationCreate(BaseModel):
     contract_settings: ContractSettings = Field(default_factory=ContractSettings)
 
 
-class OrganizationUpdate(BaseModel):
-    model_config = STRICT
+class OrganizationUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     policy_profile: str | None = Field(default=None, min_length=1, max_length=100)
     review_interval_months: int | None = Field(default=None, ge=1, le=60)
@@ -43,8 +40,7 @@ class OrganizationOut(BaseModel):
     created_at: datetime
 
 
-class UserCreate(BaseModel):
-    model_config = STRICT
+class UserCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
     roles: list[Role] = Field(min_length=1)
@@ -60,8 +56,7 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
-class TokenCreate(BaseModel):
-    model_config = STRICT
+class TokenCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 

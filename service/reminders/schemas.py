@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from service.reminders.cadence import Alignment
 from service.reminders.models import DeadlineKind, DeadlineStatus, ReminderStatus
+from service.request_model import RequestModel
 
 
 class CadenceOut(BaseModel):
@@ -21,8 +22,7 @@ class CadenceOut(BaseModel):
     escalation_days: int = Field(description="days between escalations while overdue")
 
 
-class CadenceUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class CadenceUpdate(RequestModel):
     sensitive_interval_months: int | None = Field(default=None, ge=1, le=60)
     alignment: Alignment | None = None
     reminder_offsets: list[int] | None = Field(default=None, min_length=1, max_length=10)

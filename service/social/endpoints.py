@@ -301,6 +301,7 @@ async def view_social_attestation(token: str) -> AttestationView:
     summary="The owner confirms (once) / 責任者の確認",
     tag=TAG,
     auth="none",
+    opens=attestation.open_attestation,
 )
 async def answer_social_attestation(token: str, body: AttestationIn) -> AttestationResult:
     run_id, status, reasons = await attestation.submit_attestation(token, body)
