@@ -83,6 +83,17 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
         operation["security"] = [{"bearerAuth": []}]
         # Every role that may call it (all of them when the route names none).
         operation["x-roles"] = sorted(role.value for role in (spec.roles or set(Role)))
+        if spec.also is not None:
+            operation["x-also"] = spec.also
+            operation["description"] = (
+                f"The roles in x-roles on any object of their organization; also {spec.also}, "
+                "whatever their role (403 for anyone else)."
+            )
+        if spec.operator_only:
+            operation["x-operator-only"] = True
+            operation["description"] = (
+                "Only an admin of the operator organization / 運用管理組織の管理者のみ"
+            )
     else:
         operation["security"] = []
     if spec.body_model is not None:

@@ -20,12 +20,12 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 # The characters refused in text. The same class, as a regular expression, is the `pattern` the
-# OpenAPI document gives every request string (service/openapi.py).
-UNSAFE_CHARACTER_CLASS = (
-    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-)
+# OpenAPI document gives every request string. Lone surrogates are refused too, but stay out of
+# the documented pattern: valid UTF-8 cannot carry them, and regex engines other than Python's
+# refuse them in a pattern.
+UNSAFE_CHARACTER_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
 SAFE_TEXT_PATTERN = f"^[^{UNSAFE_CHARACTER_CLASS}]*$"
-_UNSAFE = re.compile(f"[{UNSAFE_CHARACTER_CLASS}]")
+_UNSAFE = re.compile(f"[{UNSAFE_CHARACTER_CLASS}\\ud800-\\udfff]")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 # Deeper than this, a request's JSON is refused before it is looked at (service/routing.py).
@@ -60,18 +60,20 @@ def unsafe_text_problem(value: Any, path: str = "") -> str | None:
     return None
 
 
-def _temporal_kind(annotation: Any) -> type | None:
-    """date or datetime when the field holds one (optionally None), else None."""
+def _value_kind(annotation: Any) -> type | None:
+    """date, datetime or int when the field holds one (optionally None), else None."""
     candidates = (
         typing.get_args(annotation)
         if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
         else (annotation,)
     )
     for candidate in candidates:
-        if candidate is datetime:
-            return datetime
-        if candidate is date:
-            return date
+        if candidate in (datetime, date, int):
+            return candidate  # type: ignore[no-any-return]
+        if typing.get_origin(candidate) is typing.Literal and all(
+            type(arg) is int for arg in typing.get_args(candidate)
+        ):
+            return int
     return None
 
 
@@ -90,22 +92,28 @@ class RequestModel(BaseModel):
     """The base of every model the API reads from a request (body or query string)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_document_safe_text)
-    _temporal: ClassVar[dict[str, type]] = {}
+    _kinds: ClassVar[dict[str, type]] = {}
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        cls._temporal = {
+        cls._kinds = {
             name: kind
             for name, field in cls.model_fields.items()
-            if (kind := _temporal_kind(field.annotation)) is not None
+            if (kind := _value_kind(field.annotation)) is not None
         }
 
     @field_validator("*", mode="before")
     @classmethod
-    def _written_as_a_date(cls, value: Any, info: ValidationInfo) -> Any:
-        # Read here rather than by pydantic: even strict, it takes "0" for 1970-01-01.
-        kind = cls._temporal.get(info.field_name or "")
+    def _as_json_means_it(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = cls._kinds.get(info.field_name or "")
+        if kind is int:
+            # JSON has one kind of number: 250.0 is the integer 250 (as JSON Schema says), 250.5
+            # is not, and neither is "250" or true.
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            return value
+        # Days are read here rather than by pydantic: even strict, it takes "0" for 1970-01-01.
         if kind is None or not isinstance(value, str):
             return value
         try:

@@ -59,6 +59,12 @@ class Endpoint:
     # is read, so a caller without a valid link gets 404/410 and never has its body parsed. What
     # it returns reaches the handler as `opened`.
     opens: Callable[[str], Awaitable[Any]] | None = None
+    # Only an admin of the operator organization (it serves every tenant: catalog, ISMAP list,
+    # new organizations); documented as x-operator-only.
+    operator_only: bool = False
+    # Who else may, whatever their role, decided by the service on the object (e.g. "the user
+    # themselves"); documented as x-also. The roles above may on any object of their organization.
+    also: str | None = None
 
     @property
     def operation_id(self) -> str:
@@ -79,6 +85,8 @@ def endpoint(
     roles: frozenset[Role] | set[Role] | None = None,
     download_types: tuple[str, ...] = (DOCX,),
     opens: Callable[[str], Awaitable[Any]] | None = None,
+    operator_only: bool = False,
+    also: str | None = None,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler)
@@ -109,6 +117,8 @@ def endpoint(
                 returns=returns,
                 download_types=download_types,
                 opens=opens,
+                operator_only=operator_only,
+                also=also,
             )
         )
         return handler
@@ -254,9 +264,14 @@ def _runner(spec: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         kwargs: dict[str, Any] = {}
         if spec.auth == "user":
             principal = await authenticate(request.headers.get("authorization"))
-            if spec.roles is not None and not (principal.roles & spec.roles):
+            if spec.roles is not None and spec.also is None and not (principal.roles & spec.roles):
                 needed = ", ".join(sorted(r.value for r in spec.roles))
                 raise Forbidden(f"this needs one of the roles: {needed}")
+            if spec.operator_only and not principal.is_operator_admin:
+                raise Forbidden(
+                    "only an admin of the operator organization may do this / "
+                    "運用管理組織の管理者のみ行えます"
+                )
             kwargs["principal"] = principal
         for name, annotation in spec.path_params.items():
             kwargs[name] = _path_value(name, annotation, request.path_params[name])

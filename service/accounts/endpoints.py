@@ -51,6 +51,7 @@ async def get_me(principal: Principal) -> MeOut:
     tag=TAG,
     status=201,
     roles=ADMIN,
+    operator_only=True,
 )
 async def create_organization(principal: Principal, body: OrganizationCreate) -> OrganizationOut:
     return organization_out(await service.create_organization(principal=principal, data=body))
@@ -108,12 +109,20 @@ async def list_users(principal: Principal) -> list[UserOut]:
     summary="Issue an API token (shown once) / APIトークン発行",
     tag=TAG,
     status=201,
+    roles=ADMIN,
+    also="the user themselves / 本人",
 )
 async def create_token(principal: Principal, user_id: UUID, body: TokenCreate) -> TokenCreated:
     issued = await service.create_token(principal=principal, user_id=str(user_id), data=body)
     return TokenCreated(**token_out(issued.token).model_dump(), token=issued.secret)
 
 
-@endpoint("DELETE", "/api/tokens/{token_id}", summary="Revoke an API token / トークン失効", tag=TAG)
+@endpoint(
+    "DELETE",
+    "/api/tokens/{token_id}",
+    summary="Revoke an API token: an admin any of the organization's, anyone else their own "
+    "(another user's token is 404 to them) / トークン失効",
+    tag=TAG,
+)
 async def revoke_token(principal: Principal, token_id: UUID) -> None:
     await service.revoke_token(principal=principal, token_id=str(token_id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -96,11 +96,12 @@ class AccountUpdate(AccountFields):
     it; null is refused for every field but deputy_id, operator_vendor_id,
     operator_engagement_id, last_post_on and tos_reviewed_on (null clears those)."""
 
-    handle: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
-    url: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=2000)
-    owning_department: str | SkipJsonSchema[None] = Field(
-        default=None, min_length=1, max_length=200
-    )
+    # The limits sit on the text itself: on the union they would meet a null and fail (500).
+    handle: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = None
+    url: Annotated[str, Field(min_length=1, max_length=2000)] | SkipJsonSchema[None] = None
+    owning_department: (
+        Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None]
+    ) = None
     owner_id: UUID | SkipJsonSchema[None] = None
     # compromised is set by a hijack report only, and left by its recovery.
     status: Literal["active", "dormant", "suspended", "closed"] | SkipJsonSchema[None] = None
