@@ -71,7 +71,6 @@ CROSS_FIELD_RULES = {
     "import_ismap_list",  # url, or filename with content_base64
     "vendor_save_answers",  # answers are checked against the form's questions
     "request_clarification",  # question ids of the form
-    "update_review_cadence",  # sensitive interval not longer than the standard one
     "reassign_social_owners",  # users of the organization
     "update_organization",  # policy_profile must be a loaded profile
     "create_organization",

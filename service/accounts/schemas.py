@@ -14,7 +14,12 @@ from service.request_model import RequestModel
 
 class OrganizationCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
-    policy_profile: str = Field(default="base", min_length=1, max_length=100)
+    policy_profile: str = Field(
+        default="base",
+        min_length=1,
+        max_length=100,
+        description="id of a loaded policy profile (422 otherwise)",
+    )
     review_interval_months: int = Field(default=12, ge=1, le=60)
     jurisdiction_court: str = Field(min_length=1, max_length=100)
     contract_settings: ContractSettings = Field(default_factory=ContractSettings)
@@ -22,7 +27,12 @@ class OrganizationCreate(RequestModel):
 
 class OrganizationUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    policy_profile: str | None = Field(default=None, min_length=1, max_length=100)
+    policy_profile: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="id of a loaded policy profile (422 otherwise)",
+    )
     review_interval_months: int | None = Field(default=None, ge=1, le=60)
     jurisdiction_court: str | None = Field(default=None, min_length=1, max_length=100)
     contract_settings: ContractSettings | None = Field(

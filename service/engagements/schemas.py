@@ -23,6 +23,9 @@ TOS_MY_NUMBER = (
 
 
 class EngagementCreate(RequestModel):
+    """kind tos_cloud takes confidentiality 1 and no My Number; my_number needs personal_data;
+    vendor_id is a vendor of the organization (422 otherwise)."""
+
     vendor_id: UUID
     kind: EngagementKind = Field(
         description=(

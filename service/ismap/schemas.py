@@ -86,8 +86,16 @@ class StatusQuery(RequestModel):
 
 
 class CandidatesQuery(RequestModel):
-    provider: str = Field(default="", max_length=300, description="provider name / 事業者名")
-    service: str = Field(default="", max_length=500, description="service name / サービス名")
+    provider: str = Field(
+        default="",
+        max_length=300,
+        description="provider name; give this or service (422 with neither) / 事業者名",
+    )
+    service: str = Field(
+        default="",
+        max_length=500,
+        description="service name; give this or provider (422 with neither) / サービス名",
+    )
 
     @model_validator(mode="after")
     def _something_to_compare(self) -> CandidatesQuery:

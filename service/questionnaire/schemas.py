@@ -40,6 +40,9 @@ class InvitationResend(RequestModel):
 
 
 class ClarificationCreate(RequestModel):
+    """question_ids are questions of the review's form, on a submitted, undecided review (422 /
+    409 otherwise)."""
+
     question_ids: list[str] = Field(min_length=1, max_length=500)
     message: str = Field(min_length=1, max_length=4000, description="shown to the vendor")
 
@@ -73,6 +76,9 @@ class SubmissionOut(BaseModel):
 
 
 class AnswersUpdate(RequestModel):
+    """Each answer is checked against its question of the form (type, choices, limits): an
+    unknown question or a value that does not fit is a 422 naming it (answers.<id>)."""
+
     answers: dict[str, Any] = Field(
         description="question id → value; null clears an answer. Merged into the saved draft."
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from service.reminders.cadence import Alignment
 from service.reminders.models import DeadlineKind, DeadlineStatus, ReminderStatus
@@ -25,15 +26,10 @@ class CadenceOut(BaseModel):
 class CadenceUpdate(RequestModel):
     sensitive_interval_months: int | None = Field(default=None, ge=1, le=60)
     alignment: Alignment | None = None
-    reminder_offsets: list[int] | None = Field(default=None, min_length=1, max_length=10)
+    reminder_offsets: list[Annotated[int, Field(ge=0, le=365)]] | None = Field(
+        default=None, min_length=1, max_length=10, description="days before the due date"
+    )
     escalation_days: int | None = Field(default=None, ge=1, le=90)
-
-    @field_validator("reminder_offsets")
-    @classmethod
-    def _offsets(cls, value: list[int] | None) -> list[int] | None:
-        if value is not None and any(not 0 <= day <= 365 for day in value):
-            raise ValueError("each offset is a number of days from 0 to 365")
-        return value
 
 
 class ReminderOut(BaseModel):

@@ -75,6 +75,10 @@ class AccountFields(RequestModel):
 
 
 class AccountCreate(AccountFields):
+    """owner_id and deputy_id are different active users of the organization; the operating
+    vendor and engagement are the organization's (422 otherwise); a platform account is
+    registered once (409)."""
+
     platform: Platform
     handle: str = Field(min_length=1, max_length=200)
     url: str = Field(min_length=1, max_length=2000)
@@ -291,6 +295,8 @@ class OwnerMapping(RequestModel):
 
 
 class OwnerReassignment(RequestModel):
+    """Both users of each mapping are active users of the organization (422 otherwise)."""
+
     mappings: list[OwnerMapping] = Field(min_length=1, max_length=500)
     reason: str = Field(default="人事異動", min_length=1, max_length=500)
 
