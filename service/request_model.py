@@ -61,7 +61,8 @@ def unsafe_text_problem(value: Any, path: str = "") -> str | None:
 
 
 def _value_kind(annotation: Any) -> type | None:
-    """date, datetime or int when the field holds one (optionally None), else None."""
+    """date, datetime or int when the field holds one (optionally None), list for a list of
+    integers, else None."""
     candidates = (
         typing.get_args(annotation)
         if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
@@ -70,6 +71,12 @@ def _value_kind(annotation: Any) -> type | None:
     for candidate in candidates:
         if candidate in (datetime, date, int):
             return candidate  # type: ignore[no-any-return]
+        if typing.get_origin(candidate) is list:
+            (item,) = typing.get_args(candidate)
+            if item is int or (
+                typing.get_origin(item) is typing.Annotated and typing.get_args(item)[0] is int
+            ):
+                return list
         if typing.get_origin(candidate) is typing.Literal and all(
             type(arg) is int for arg in typing.get_args(candidate)
         ):
@@ -86,6 +93,10 @@ def _document_safe_text(schema: dict[str, Any]) -> None:
                 variant["pattern"] = SAFE_TEXT_PATTERN
             if variant.get("type") == "array":
                 _document_safe_text({"properties": {"items": variant.get("items", {})}})
+
+
+def _integral(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class RequestModel(BaseModel):
@@ -110,9 +121,9 @@ class RequestModel(BaseModel):
         if kind is int:
             # JSON has one kind of number: 250.0 is the integer 250 (as JSON Schema says), 250.5
             # is not, and neither is "250" or true.
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            return value
+            return _integral(value)
+        if kind is list:
+            return [_integral(item) for item in value] if isinstance(value, list) else value
         # Days are read here rather than by pydantic: even strict, it takes "0" for 1970-01-01.
         if kind is None or not isinstance(value, str):
             return value

@@ -110,6 +110,14 @@ async def test_a_real_day_and_an_integral_number_are_accepted(
     assert "query.limit" in assert_error(limit, 422, "validation_failed")["fields"]
     ok = await client.get("/api/email-deliveries", params={"limit": "5"}, headers=org.h("admin"))
     assert ok.status_code == 200, ok.text
+    cadence = f"/api/organizations/{org.id}/review-cadence"
+    listed = await client.patch(
+        cadence, json={"reminder_offsets": [30.0, 7]}, headers=org.h("admin")
+    )
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["reminder_offsets"] == [30, 7]
+    half = await client.patch(cadence, json={"reminder_offsets": [7.5]}, headers=org.h("admin"))
+    assert_error(half, 422, "validation_failed")
 
 
 # --- text: control and text-direction characters ---------------------------------------------
