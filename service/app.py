@@ -39,7 +39,7 @@ from service.portal.routes import portal_mount
 from service.questionnaire import endpoints as _questionnaire  # noqa: F401
 from service.reminders import endpoints as _reminders  # noqa: F401
 from service.reviews import endpoints as _reviews  # noqa: F401
-from service.routing import REGISTRY, build_route, error_response
+from service.routing import REGISTRY, build_routes, error_response
 from service.social import endpoints as _social  # noqa: F401
 from service.social.pages import social_mount
 from service.throttling import ProvideThrottle, Throttle
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/openapi.json", openapi_json, include_in_schema=False),
         Route("/healthz", healthz, include_in_schema=False),
-        *(build_route(spec) for spec in REGISTRY),
+        *build_routes(REGISTRY),
         portal_mount(),  # the vendor portal (HTML), /v/...
         social_mount(),  # owner confirmation and the public list of official accounts, /sns/...
     ]

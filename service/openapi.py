@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from service.accounts.roles import Role
 from service.routing import REGISTRY, Download, Endpoint
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -49,6 +50,15 @@ def _schema(adapter_type: Any, components: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _without_null(field_schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is present or absent, never null: document its one real type."""
+    variants = [v for v in field_schema.get("anyOf", []) if v.get("type") != "null"]
+    if len(variants) != 1:
+        return field_schema
+    rest = {k: v for k, v in field_schema.items() if k not in ("anyOf", "default")}
+    return {**rest, **variants[0]}
+
+
 def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": spec.operation_id,
@@ -78,14 +88,25 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
                 "in": "query",
                 "required": name in required,
                 "description": field_schema.get("description", ""),
-                "schema": field_schema,
+                "schema": _without_null(field_schema),
             }
             for name, field_schema in schema["properties"].items()
         ]
     if spec.auth == "user":
         operation["security"] = [{"bearerAuth": []}]
-        if spec.roles is not None:
-            operation["x-roles"] = sorted(role.value for role in spec.roles)
+        # Every role that may call it (all of them when the route names none).
+        operation["x-roles"] = sorted(role.value for role in (spec.roles or set(Role)))
+        if spec.also is not None:
+            operation["x-also"] = spec.also
+            operation["description"] = (
+                f"The roles in x-roles on any object of their organization; also {spec.also}, "
+                "whatever their role (403 for anyone else)."
+            )
+        if spec.operator_only:
+            operation["x-operator-only"] = True
+            operation["description"] = (
+                "Only an admin of the operator organization / 運用管理組織の管理者のみ"
+            )
     else:
         operation["security"] = []
     if spec.body_model is not None:

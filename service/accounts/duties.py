@@ -10,10 +10,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from service.accounts.roles import Role, conflicting_pairs
 from service.errors import Conflict, Forbidden
+from service.request_model import RequestModel
 
 
 class DutyRule(StrEnum):
@@ -22,10 +23,9 @@ class DutyRule(StrEnum):
     exclusive_roles = "exclusive_roles"
 
 
-class SeparationOfDuties(BaseModel):
+class SeparationOfDuties(RequestModel):
     """The organization's rules; the first two are on unless the organization turns them off."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
     requester_cannot_decide: bool = Field(
         default=True,
         description="the engagement's requester (who registered it) may neither override a "
@@ -44,8 +44,7 @@ class SeparationOfDuties(BaseModel):
     )
 
 
-class SeparationOfDutiesUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class SeparationOfDutiesUpdate(RequestModel):
     requester_cannot_decide: bool | None = None
     distinct_consecutive_signers: bool | None = None
     exclusive_roles: bool | None = None

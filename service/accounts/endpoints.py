@@ -69,6 +69,7 @@ async def get_me(principal: Principal) -> MeOut:
     tag=TAG,
     status=201,
     roles=ADMIN,
+    operator_only=True,
 )
 async def create_organization(principal: Principal, body: OrganizationCreate) -> OrganizationOut:
     return organization_out(await service.create_organization(principal=principal, data=body))
@@ -126,6 +127,8 @@ async def list_users(principal: Principal) -> list[UserOut]:
     summary="Mint one's own API token (shown once); 403 for another user / 本人のAPIトークン発行",
     tag=TAG,
     status=201,
+    roles=ADMIN,
+    also="the user themselves / 本人",
 )
 async def create_token(principal: Principal, user_id: UUID, body: TokenCreate) -> TokenCreated:
     issued = await tokens.create_personal_token(
@@ -160,6 +163,12 @@ async def list_tokens(principal: Principal) -> list[TokenOut]:
     ]
 
 
-@endpoint("DELETE", "/api/tokens/{token_id}", summary="Revoke an API token / トークン失効", tag=TAG)
+@endpoint(
+    "DELETE",
+    "/api/tokens/{token_id}",
+    summary="Revoke an API token: an admin any of the organization's, anyone else their own "
+    "(another user's token is 404 to them) / トークン失効",
+    tag=TAG,
+)
 async def revoke_token(principal: Principal, token_id: UUID) -> None:
     await tokens.revoke_token(principal=principal, token_id=str(token_id))

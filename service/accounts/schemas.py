@@ -6,23 +6,27 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from service.accounts.duties import SeparationOfDuties, SeparationOfDutiesUpdate
 from service.accounts.roles import Role
 from service.contracts.settings import ContractSettings
+from service.request_model import RequestModel
 
-STRICT = ConfigDict(extra="forbid", strict=True)
 LIFETIME = (
     "the longest an API token of the organization may live, in days; lowering it shortens "
     "existing tokens too / APIトークンの最長有効日数"
 )
 
 
-class OrganizationCreate(BaseModel):
-    model_config = STRICT
+class OrganizationCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
-    policy_profile: str = Field(default="base", min_length=1, max_length=100)
+    policy_profile: str = Field(
+        default="base",
+        min_length=1,
+        max_length=100,
+        description="id of a loaded policy profile (422 otherwise)",
+    )
     review_interval_months: int = Field(default=12, ge=1, le=60)
     jurisdiction_court: str = Field(min_length=1, max_length=100)
     contract_settings: ContractSettings = Field(default_factory=ContractSettings)
@@ -30,10 +34,14 @@ class OrganizationCreate(BaseModel):
     separation_of_duties: SeparationOfDuties = Field(default_factory=SeparationOfDuties)
 
 
-class OrganizationUpdate(BaseModel):
-    model_config = STRICT
+class OrganizationUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    policy_profile: str | None = Field(default=None, min_length=1, max_length=100)
+    policy_profile: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="id of a loaded policy profile (422 otherwise)",
+    )
     review_interval_months: int | None = Field(default=None, ge=1, le=60)
     jurisdiction_court: str | None = Field(default=None, min_length=1, max_length=100)
     contract_settings: ContractSettings | None = Field(
@@ -57,8 +65,7 @@ class OrganizationOut(BaseModel):
     created_at: datetime
 
 
-class UserCreate(BaseModel):
-    model_config = STRICT
+class UserCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
     roles: list[Role] = Field(min_length=1)
@@ -83,14 +90,12 @@ EXPIRES = (
 )
 
 
-class TokenCreate(BaseModel):
-    model_config = STRICT
+class TokenCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     expires_in_days: int | None = Field(default=None, ge=1, le=3650, description=EXPIRES)
 
 
-class ServiceTokenCreate(BaseModel):
-    model_config = STRICT
+class ServiceTokenCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100, description="the system it is for")
     roles: list[Role] = Field(
         min_length=1, description="procurement, legal and/or auditor; fixed for the token's life"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
+
+from service.request_model import RequestModel
 
 
 class CheckpointOut(BaseModel):
@@ -39,8 +41,7 @@ class AuditSettingsOut(BaseModel):
     )
 
 
-class AuditSettingsUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class AuditSettingsUpdate(RequestModel):
     checkpoint_email: EmailStr | None = Field(
         description="an address outside this service to keep the checkpoints; null = none"
     )

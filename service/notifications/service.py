@@ -159,8 +159,10 @@ async def list_endpoints(principal: Principal) -> list[WebhookEndpoint]:
 
 
 async def get_endpoint(principal: Principal, endpoint_id: str) -> WebhookEndpoint:
+    """A webhook the caller's organization has not removed: after DELETE it is gone for the API
+    (deliveries, ping, DELETE again: 404), though the list still shows it as inactive."""
     endpoint = await WebhookEndpoint.get_or_none(
-        id=endpoint_id, organization_id=principal.organization_id
+        id=endpoint_id, organization_id=principal.organization_id, active=True
     )
     if endpoint is None:
         raise NotFound("no such webhook endpoint")

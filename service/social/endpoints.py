@@ -195,6 +195,8 @@ async def close_social_task(principal: Principal, task_id: UUID, body: TaskClose
     summary="Report a hijack: the account becomes compromised / 乗っ取りの報告",
     tag=TAG,
     status=201,
+    roles=service.RESPONDERS,
+    also="the account's owner or deputy / アカウントの責任者・副責任者",
 )
 async def report_social_hijack(
     principal: Principal, account_id: UUID, body: IncidentCreate
@@ -219,6 +221,8 @@ async def list_social_incidents(principal: Principal, account_id: UUID) -> list[
     "/api/social/incidents/{incident_id}/steps",
     summary="Record a response step; 'recovered' ends it and re-verifies / 対応の記録",
     tag=TAG,
+    roles=service.RESPONDERS,
+    also="the account's owner or deputy / アカウントの責任者・副責任者",
 )
 async def record_social_incident_step(
     principal: Principal, incident_id: UUID, body: IncidentStepIn
@@ -304,6 +308,7 @@ async def view_social_attestation(token: str) -> AttestationView:
     tag=TAG,
     auth="none",
     secret=SecretKind.attestation,
+    opens=attestation.open_attestation,
 )
 async def answer_social_attestation(token: str, body: AttestationIn) -> AttestationResult:
     run_id, status, reasons = await attestation.submit_attestation(token, body)

@@ -138,6 +138,14 @@ async def test_a_removed_endpoint_gets_nothing_more(
     assert receiver.requests == []
     listing = await client.get("/api/webhooks", headers=org.h("admin"))
     assert listing.json()[0]["active"] is False
+    # For the rest of the API it is gone.
+    for method, path in [
+        ("GET", f"/api/webhooks/{hook['id']}/deliveries"),
+        ("POST", f"/api/webhooks/{hook['id']}/ping"),
+        ("DELETE", f"/api/webhooks/{hook['id']}"),
+    ]:
+        response = await client.request(method, path, headers=org.h("admin"))
+        assert response.status_code == 404, (method, path, response.text)
 
 
 @pytest.mark.parametrize(
