@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, JsonValue
 
 from service.accounts.duties import SeparationOfDuties, SeparationOfDutiesUpdate
-from service.accounts.roles import Role
+from service.accounts.roles import SERVICE_TOKEN_ROLES, Role
 from service.contracts.settings import ContractSettings
 from service.request_model import RequestModel
 
+SERVICE_TOKEN_ROLE_NAMES: list[JsonValue] = sorted(r.value for r in SERVICE_TOKEN_ROLES)
 LIFETIME = (
     "the longest an API token of the organization may live, in days; lowering it shortens "
     "existing tokens too / APIトークンの最長有効日数"
@@ -98,7 +99,10 @@ class TokenCreate(RequestModel):
 class ServiceTokenCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100, description="the system it is for")
     roles: list[Role] = Field(
-        min_length=1, description="procurement, legal and/or auditor; fixed for the token's life"
+        min_length=1,
+        description="procurement, legal and/or auditor; fixed for the token's life",
+        # The document says what the service enforces (422 `service_token_roles` otherwise).
+        json_schema_extra={"items": {"type": "string", "enum": SERVICE_TOKEN_ROLE_NAMES}},
     )
     expires_in_days: int | None = Field(default=None, ge=1, le=3650, description=EXPIRES)
 
