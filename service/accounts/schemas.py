@@ -13,7 +13,7 @@ from service.accounts.roles import SERVICE_TOKEN_ROLES, Role
 from service.contracts.settings import ContractSettings
 from service.request_model import RequestModel
 
-SERVICE_TOKEN_ROLE_NAMES: list[JsonValue] = sorted(r.value for r in SERVICE_TOKEN_ROLES)
+SERVICE_TOKEN_ROLE_NAMES: list[JsonValue] = [r.value for r in sorted(SERVICE_TOKEN_ROLES)]
 LIFETIME = (
     "the longest an API token of the organization may live, in days; lowering it shortens "
     "existing tokens too / APIトークンの最長有効日数"
