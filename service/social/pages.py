@@ -25,7 +25,7 @@ from starlette.types import ASGIApp
 
 from service.config import get_settings
 from service.errors import AppError
-from service.portal.rendering import SecurityHeaders, portal_url, redact_access_log
+from service.html_pages import SecurityHeaders, portal_url, redact_access_log
 from service.social import attestation, public
 from service.social.schemas import AttestationIn
 
