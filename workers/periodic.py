@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -19,11 +18,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from service import hooks
 from service.config import Settings
 from service.jobs import Job, dispatch_now
+from service.jst import JST
 from service.notifications.outbox import DELIVER_ACTOR, due_for_delivery
 from service.reminders.service import FIRE_ACTOR, due_reminder_ids
 
 log = logging.getLogger(__name__)
-JST = ZoneInfo("Asia/Tokyo")
 
 
 async def due_sweep() -> int:

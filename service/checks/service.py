@@ -15,8 +15,9 @@ from service.checks.models import Evaluation, EvaluationTrigger, Outcome, Verdic
 from service.checks.verdicts import ismap_snapshot_of, outcome_counts, profile_rows
 from service.engagements.models import Engagement
 from service.engagements.service import engagement_facts
-from service.ismap.service import current_index, today_in_japan
+from service.ismap.service import current_index
 from service.jobs import transaction
+from service.jst import today_jst
 from service.questionnaire.models import AnswerSet
 from service.reviews.models import Review
 from service.reviews.service import get_review, transition
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 async def registry_lookups(on: date | None = None) -> RegistryLookups:
     """The registry data checks may look up, loaded once: the latest ISMAP list snapshot."""
-    return RegistryLookups(ismap_index=await current_index(), on=on or today_in_japan())
+    return RegistryLookups(ismap_index=await current_index(), on=on or today_jst())
 
 
 async def evaluate_review(review_id: str, *, on: date | None = None) -> bool:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from service.contracts.settings import effective_settings
-from service.reminders.cadence import add_months
+from service.jst import add_months
 
 ERAS = [(date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成")]
 Value = str | list[str] | None

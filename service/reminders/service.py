@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -23,6 +22,7 @@ from service.audit.service import SYSTEM, Actor, record
 from service.config import get_settings
 from service.engagements.models import Engagement
 from service.jobs import transaction
+from service.jst import JST, today_jst
 from service.notifications.outbox import emit_event, queue_email
 from service.questionnaire.models import AnswerSet, Invitation
 from service.questionnaire.service import issue_system_invitation
@@ -51,7 +51,6 @@ from service.reviews.states import ReviewStatus
 from service.vendors.models import Vendor
 
 log = logging.getLogger(__name__)
-JST = ZoneInfo("Asia/Tokyo")
 FIRE_ACTOR = "fire_reminder"
 # Answers that carry a certificate's expiry date, and the deadline each one raises.
 CERTIFICATE_ANSWERS = {
@@ -59,10 +58,6 @@ CERTIFICATE_ANSWERS = {
     "ismap_expiry": DeadlineKind.ismap_expiry,
 }
 APPROVED = (ReviewStatus.approved, ReviewStatus.approved_with_conditions)
-
-
-def today_jst() -> date:
-    return datetime.now(JST).date()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
@@ -14,13 +13,13 @@ from service.checks.models import Outcome, Verdict
 from service.checks.service import blocking_verdicts
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.jobs import transaction
+from service.jst import JST
 from service.reminders import service as reminders
 from service.reviews.approvals import approval_progress
 from service.reviews.models import ApprovalRecord, Review
 from service.reviews.service import get_review, transition
 from service.reviews.states import DECIDABLE, ReviewEvent
 
-JST = ZoneInfo("Asia/Tokyo")
 __all__ = ["JST", "decide", "override_verdict"]
 
 

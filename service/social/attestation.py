@@ -19,6 +19,7 @@ from service.audit.service import Actor, record
 from service.config import get_settings
 from service.errors import Gone, NotFound
 from service.jobs import transaction
+from service.jst import today_jst
 from service.notifications.outbox import queue_email
 from service.social import messages
 from service.social.models import (
@@ -31,7 +32,7 @@ from service.social.models import (
 )
 from service.social.rules import finding_json, judge_account
 from service.social.schemas import AttestationIn
-from service.social.verification import finish_run, today_jst
+from service.social.verification import finish_run
 from service.tokens import hash_secret, new_secret
 
 TOKEN_PREFIX = "sa_"  # noqa: S105 (a prefix that marks the secret, not a secret)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -24,8 +23,8 @@ from service.audit.service import SYSTEM, record
 from service.config import Settings, get_settings
 from service.hooks import SOCIAL_REVERIFICATION, periodic_hook
 from service.jobs import enqueue_after_commit, transaction
+from service.jst import add_months, today_jst
 from service.notifications.outbox import emit_event, queue_email
-from service.reminders.cadence import add_months
 from service.social import messages
 from service.social.models import (
     DEFAULT_DORMANCY_DAYS,
@@ -42,15 +41,10 @@ from service.social.models import (
 from service.social.probe import ProbeLimits, ProbeOutcome, check_account_url, check_listing_page
 
 log = logging.getLogger(__name__)
-JST = ZoneInfo("Asia/Tokyo")
 VERIFY_ACTOR = "verify_social_account"
 # Accounts the scheduled re-verification covers; a closed one is gone, a compromised one is
 # verified when its incident is resolved.
 VERIFIED_STATUSES = (AccountStatus.active, AccountStatus.dormant, AccountStatus.suspended)
-
-
-def today_jst() -> date:
-    return datetime.now(JST).date()
 
 
 def probe_limits(settings: Settings | None = None) -> ProbeLimits:
