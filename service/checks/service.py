@@ -9,6 +9,10 @@ from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.service import SYSTEM
 from service.catalog.loader import current_catalog
+
+# Re-exported: the social domain evaluates its account rules through this module.
+from service.checks.evaluate import Finding as Finding
+from service.checks.evaluate import evaluate_account as evaluate_account
 from service.checks.evaluate import evaluate_profile
 from service.checks.lookups import RegistryLookups
 from service.checks.models import Evaluation, EvaluationTrigger, Outcome, Verdict
