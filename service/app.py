@@ -15,7 +15,6 @@ from starlette.routing import Route
 # Importing the endpoint modules registers their routes.
 from service.accounts import endpoints as _accounts  # noqa: F401
 from service.audit import endpoints as _audit  # noqa: F401
-from service.catalog import endpoints as _catalog  # noqa: F401
 from service.catalog.loader import install_catalog, load_catalog
 from service.checks import endpoints as _checks  # noqa: F401
 from service.config import Settings, get_settings

@@ -1,4 +1,5 @@
-"""What the checks API accepts and returns: re-evaluation runs and a review's evaluations."""
+"""What the checks API accepts and returns: re-evaluation runs, a review's evaluations and
+reloading the catalog."""
 
 from __future__ import annotations
 
@@ -69,3 +70,19 @@ class EvaluationOut(BaseModel):
     findings: list[dict[str, Any]] = Field(description="only when not applied")
     ismap_snapshot_id: str
     created_at: datetime
+
+
+class CatalogReloadCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reevaluate: bool = Field(
+        default=False,
+        description="then re-evaluate every organization's open reviews under newer profiles",
+    )
+
+
+class CatalogReloadOut(BaseModel):
+    added: dict[str, list[str]] = Field(description="id@version now loaded, per kind")
+    removed: dict[str, list[str]]
+    newer_profiles: dict[str, int] = Field(description="profile id -> its new latest version")
+    counts: dict[str, int]
+    reevaluation: ReevaluationOut | None = None
