@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from service.catalog.base_document import check_base_document
 from service.catalog.contract_templates import ContractTemplate, TemplateRole
 from service.catalog.expressions import ExpressionError
 from service.catalog.forms import Form
@@ -222,8 +223,6 @@ def _check_templates(
     root: Path,
 ) -> dict[str, bytes]:
     """Compile conditions, resolve annexes and requirement ids, and load the base .docx files."""
-    from service.contracts.render import check_base_document
-
     annex_ids = {t.id for _, t in templates.values() if t.role == TemplateRole.annex}
     base_documents: dict[str, bytes] = {}
     for name, template in templates.values():
