@@ -20,6 +20,7 @@ from service.checks import endpoints as _checks  # noqa: F401
 from service.config import Settings, get_settings
 from service.contracts import endpoints as _contracts  # noqa: F401
 from service.db import close_db, init_db
+from service.decisions import endpoints as _decisions  # noqa: F401
 from service.engagements import endpoints as _engagements  # noqa: F401
 from service.errors import AppError
 from service.evidence import endpoints as _evidence  # noqa: F401

@@ -1,5 +1,6 @@
 """Checks API: re-evaluating an organization's reviews under the latest profile versions, each
-review's evaluations, and reloading the catalog (which may re-evaluate)."""
+review's evaluations and verdicts (with overrides), and reloading the catalog (which may
+re-evaluate)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,27 @@ from uuid import UUID
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.audit.service import record
+from service.catalog.loader import current_catalog
 from service.catalog.reload import reload_catalog
 from service.checks import service
+from service.checks.models import Verdict
 from service.checks.reevaluation import ReevaluationReport, reevaluate_reviews
 from service.checks.schemas import (
     CatalogReloadCreate,
     CatalogReloadOut,
     EvaluationOut,
+    OverrideCreate,
     ReevaluationCreate,
     ReevaluationOut,
     ReviewChangesOut,
+    SourceOut,
     TimingsOut,
+    VerdictOut,
 )
 from service.errors import Forbidden, ValidationFailed
 from service.jobs import transaction
+from service.reviews.models import Review
+from service.reviews.service import get_review
 from service.routing import endpoint
 
 TAG = "checks"
@@ -135,3 +143,66 @@ async def reload(principal: Principal, body: CatalogReloadCreate) -> CatalogRelo
     if body.reevaluate and result.newer_profiles:
         out.reevaluation = reevaluation_out(await reevaluate_reviews(actor=principal.actor))
     return out
+
+
+def verdict_out(verdict: Verdict, review: Review) -> VerdictOut:
+    # A review's verdicts stand under its profile version (a verdict carried over from an older
+    # version says what that version would say); once the file left policies/, the latest.
+    version = review.profile_version or verdict.profile_version
+    catalog = current_catalog()
+    profile = catalog.profiles.get((verdict.profile_id, version)) or catalog.latest_profile(
+        verdict.profile_id
+    )
+    requirement = profile.requirement(verdict.requirement_id) if profile else None
+    unknown = {"ja": verdict.requirement_id, "en": verdict.requirement_id}
+    return VerdictOut(
+        requirement_id=verdict.requirement_id,
+        title=requirement.title.model_dump() if requirement else unknown,
+        outcome=verdict.outcome,
+        effective_outcome=verdict.effective_outcome,
+        severity=verdict.severity,
+        on_fail=verdict.on_fail,
+        reason=verdict.reason,
+        remediation=requirement.remediation.model_dump() if requirement else {"ja": "", "en": ""},
+        sources=[SourceOut(**s) for s in verdict.sources],
+        inputs=verdict.inputs,
+        profile_id=verdict.profile_id,
+        profile_version=version,
+        evaluated_profile_version=verdict.profile_version,
+        evaluated_at=verdict.evaluated_at,
+        override_reason=verdict.override_reason,
+        overridden_by_id=verdict.overridden_by_id,
+        overridden_at=verdict.overridden_at,
+    )
+
+
+@endpoint(
+    "GET",
+    "/api/reviews/{review_id}/verdicts",
+    summary="Automatic verdicts with their policy clauses / 自動判定結果",
+    tag="reviews",
+)
+async def list_verdicts(principal: Principal, review_id: UUID) -> list[VerdictOut]:
+    review = await get_review(principal, str(review_id))
+    verdicts = await Verdict.filter(review_id=review.id).order_by("requirement_id")
+    return [verdict_out(v, review) for v in verdicts]
+
+
+@endpoint(
+    "POST",
+    "/api/reviews/{review_id}/verdicts/{requirement_id}/override",
+    summary="Override a verdict with a reason / 判定の上書き",
+    tag="reviews",
+    roles={Role.security},
+)
+async def override_verdict(
+    principal: Principal, review_id: UUID, requirement_id: str, body: OverrideCreate
+) -> VerdictOut:
+    review, verdict = await service.override_verdict(
+        principal=principal,
+        review_id=str(review_id),
+        requirement_id=requirement_id,
+        outcome=body.outcome,
+        reason=body.reason,
+    )
+    return verdict_out(verdict, review)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.checks.models import EvaluationTrigger
+from service.checks.models import EvaluationTrigger, Outcome
 
 
 class ReevaluationCreate(BaseModel):
@@ -86,3 +86,39 @@ class CatalogReloadOut(BaseModel):
     newer_profiles: dict[str, int] = Field(description="profile id -> its new latest version")
     counts: dict[str, int]
     reevaluation: ReevaluationOut | None = None
+
+
+class SourceOut(BaseModel):
+    document: str
+    section: str
+
+
+class VerdictOut(BaseModel):
+    requirement_id: str
+    title: dict[str, str]
+    outcome: Outcome = Field(description="the automatic verdict")
+    effective_outcome: Outcome = Field(description="the override when there is one, else outcome")
+    severity: str
+    on_fail: str
+    reason: dict[str, str]
+    remediation: dict[str, str]
+    sources: list[SourceOut] = Field(description="the policy clauses the requirement comes from")
+    inputs: dict[str, Any]
+    profile_id: str
+    profile_version: int = Field(
+        description="the profile version the review's verdicts stand under"
+    )
+    evaluated_profile_version: int = Field(
+        description="the version this verdict was made under: older when a newer version was "
+        "loaded and the verdict says the same under it"
+    )
+    evaluated_at: datetime
+    override_reason: str
+    overridden_by_id: UUID | None
+    overridden_at: datetime | None
+
+
+class OverrideCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    outcome: Outcome
+    reason: str = Field(min_length=1, max_length=4000, description="mandatory, audited")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
-from service.audit.service import SYSTEM
+from service.audit.service import SYSTEM, record
 from service.catalog.loader import current_catalog
 
 # Re-exported: the social domain evaluates its account rules through this module.
@@ -19,13 +19,14 @@ from service.checks.models import Evaluation, EvaluationTrigger, Outcome, Verdic
 from service.checks.verdicts import ismap_snapshot_of, outcome_counts, profile_rows
 from service.engagements.models import Engagement
 from service.engagements.service import engagement_facts
+from service.errors import Conflict, NotFound
 from service.ismap.service import current_index
 from service.jobs import transaction
 from service.jst import today_jst
 from service.questionnaire.models import AnswerSet
 from service.reviews.models import Review
 from service.reviews.service import get_review, transition
-from service.reviews.states import ReviewEvent, ReviewStatus
+from service.reviews.states import DECIDABLE, ReviewEvent, ReviewStatus
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +107,48 @@ async def list_evaluations(principal: Principal, review_id: str) -> list[Evaluat
     """The review's evaluations, oldest first: when, under which version, and what changed."""
     review = await get_review(principal, review_id)
     return await Evaluation.filter(review_id=review.id).order_by("created_at", "id")
+
+
+async def override_verdict(
+    *, principal: Principal, review_id: str, requirement_id: str, outcome: Outcome, reason: str
+) -> tuple[Review, Verdict]:
+    review = await get_review(principal, review_id)
+    # Part-way through the approval chain too: a re-evaluation under a newer profile may make a
+    # requirement fail there, and the reviewer must be able to answer it (see reevaluation.py).
+    if review.status not in DECIDABLE:
+        raise Conflict(
+            f"verdicts can be overridden only before the decision (now '{review.status}')"
+        )
+    verdict = await Verdict.get_or_none(review_id=review.id, requirement_id=requirement_id)
+    if verdict is None:
+        raise NotFound("no such verdict")
+    async with transaction() as conn:
+        verdict.override_outcome = outcome
+        verdict.override_reason = reason
+        verdict.overridden_by_id = principal.user_id
+        verdict.overridden_at = datetime.now(UTC)
+        await verdict.save(
+            using_db=conn,
+            update_fields=[
+                "override_outcome",
+                "override_reason",
+                "overridden_by_id",
+                "overridden_at",
+            ],
+        )
+        await record(
+            conn,
+            organization_id=principal.organization_id,
+            actor=principal.actor,
+            action="verdict.overridden",
+            object_type="verdict",
+            object_id=str(verdict.id),
+            review_id=str(review.id),
+            data={
+                "requirement_id": requirement_id,
+                "from": verdict.outcome.value,
+                "to": outcome.value,
+                "reason": reason,
+            },
+        )
+    return review, verdict

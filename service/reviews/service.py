@@ -18,6 +18,9 @@ from service.engagements.service import get_engagement
 from service.errors import Conflict, NotFound
 from service.jobs import transaction
 from service.notifications.outbox import emit_event
+
+# Re-exported: decisions follow the approval chain through this module.
+from service.reviews.approvals import approval_progress as approval_progress
 from service.reviews.models import Review
 from service.reviews.states import (
     FINAL_STATUSES,
