@@ -25,7 +25,7 @@ from service.jobs import transaction
 from service.jst import JST, today_jst
 from service.notifications.outbox import emit_event, queue_email
 from service.questionnaire.models import AnswerSet, Invitation
-from service.questionnaire.service import issue_system_invitation
+from service.questionnaire.service import issue_system_invitation, open_next_round
 from service.reminders import messages
 from service.reminders.cadence import (
     Alignment,
@@ -46,7 +46,6 @@ from service.reminders.models import (
     ReviewCadence,
 )
 from service.reviews.models import Review
-from service.reviews.service import open_next_round
 from service.reviews.states import ReviewStatus
 from service.vendors.models import Vendor
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from service.accounts.principal import Principal
-from service.accounts.roles import Role
 from service.reviews import service
 from service.reviews.approvals import approval_progress
 from service.reviews.models import Review
@@ -22,20 +21,6 @@ TAG = "reviews"
 
 def review_out(review: Review) -> ReviewOut:
     return ReviewOut.model_validate(review, from_attributes=True)
-
-
-@endpoint(
-    "POST",
-    "/api/engagements/{engagement_id}/reviews",
-    summary="Open a review round / 審査ラウンドを開始",
-    tag=TAG,
-    status=201,
-    roles={Role.procurement},
-)
-async def open_review(principal: Principal, engagement_id: UUID) -> ReviewOut:
-    return review_out(
-        await service.open_review(principal=principal, engagement_id=str(engagement_id))
-    )
 
 
 @endpoint(
