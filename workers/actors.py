@@ -5,7 +5,7 @@ from __future__ import annotations
 import dramatiq
 
 from service.checks import service as checks
-from service.notifications import outbox
+from service.outbox import service as outbox
 from service.reminders import service as reminders
 from service.social import verification as social
 from workers.broker import QUEUE, broker

@@ -15,8 +15,8 @@ from dramatiq.middleware import Middleware
 from service.catalog.loader import install_catalog, load_catalog
 from service.config import get_settings
 from service.db import close_db, init_db
-from service.notifications.email import close_connections
-from service.notifications.webhooks import close_clients
+from service.outbox.email import close_connections
+from service.outbox.webhooks import close_clients
 from workers import actors, runtime
 from workers.broker import broker
 

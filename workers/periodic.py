@@ -19,7 +19,7 @@ from service import hooks
 from service.config import Settings
 from service.jobs import Job, dispatch_now
 from service.jst import JST
-from service.notifications.outbox import DELIVER_ACTOR, due_for_delivery
+from service.outbox.service import DELIVER_ACTOR, due_for_delivery
 from service.reminders.service import FIRE_ACTOR, due_reminder_ids
 
 log = logging.getLogger(__name__)

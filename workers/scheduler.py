@@ -13,8 +13,8 @@ import signal
 from service.catalog.loader import install_catalog, load_catalog
 from service.config import Settings
 from service.db import close_db, init_db
-from service.notifications.email import close_connections
-from service.notifications.webhooks import close_clients
+from service.outbox.email import close_connections
+from service.outbox.webhooks import close_clients
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from service.engagements.service import get_engagement
 from service.errors import Conflict, Gone, NotFound, ValidationFailed
 from service.evidence import service as evidence
 from service.jobs import enqueue_after_commit, transaction
-from service.notifications.outbox import emit_event
+from service.outbox.service import emit_event
 from service.questionnaire.models import AnswerSet, Clarification, Invitation, Submission
 from service.questionnaire.prefill import prefill_from_previous_round
 from service.questionnaire.schemas import InvitationCreate

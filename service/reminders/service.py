@@ -23,7 +23,7 @@ from service.config import get_settings
 from service.engagements.models import Engagement
 from service.jobs import transaction
 from service.jst import JST, today_jst
-from service.notifications.outbox import emit_event, queue_email
+from service.outbox.service import emit_event, queue_email
 from service.questionnaire.models import AnswerSet, Invitation
 from service.questionnaire.service import issue_system_invitation, open_next_round
 from service.reminders import messages

@@ -15,7 +15,7 @@ from service.catalog.loader import current_catalog
 from service.engagements.models import Engagement
 from service.engagements.service import get_engagement
 from service.errors import Conflict, NotFound
-from service.notifications.outbox import emit_event
+from service.outbox.service import emit_event
 
 # Re-exported: decisions follow the approval chain through this module.
 from service.reviews.approvals import approval_progress as approval_progress

@@ -20,7 +20,7 @@ from service.config import get_settings
 from service.errors import Gone, NotFound
 from service.jobs import transaction
 from service.jst import today_jst
-from service.notifications.outbox import queue_email
+from service.outbox.service import queue_email
 from service.social import messages
 from service.social.models import (
     DEFAULT_ATTESTATION_TTL_DAYS,

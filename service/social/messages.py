@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from service.jst import JST
-from service.notifications.outbox import SECRET_LINK_PLACEHOLDER
+from service.outbox.service import SECRET_LINK_PLACEHOLDER
 
 
 @dataclass(frozen=True)

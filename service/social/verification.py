@@ -24,7 +24,7 @@ from service.config import Settings, get_settings
 from service.hooks import SOCIAL_REVERIFICATION, periodic_hook
 from service.jobs import enqueue_after_commit, transaction
 from service.jst import add_months, today_jst
-from service.notifications.outbox import emit_event, queue_email
+from service.outbox.service import emit_event, queue_email
 from service.social import messages
 from service.social.models import (
     DEFAULT_DORMANCY_DAYS,

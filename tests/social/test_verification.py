@@ -11,7 +11,7 @@ import pytest
 from service.accounts.models import User
 from service.config import get_settings
 from service.jobs import transaction
-from service.notifications.models import Notification
+from service.outbox.models import Notification
 from service.social.models import (
     Attestation,
     FollowUpTask,

@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.notifications.models import DeliveryStatus, Notification
-from service.notifications.outbox import DELIVER_ACTOR, due_for_delivery
+from service.outbox.models import DeliveryStatus, Notification
+from service.outbox.service import DELIVER_ACTOR, due_for_delivery
 from service.reminders.models import Reminder, ReminderStatus
 from service.reminders.service import FIRE_ACTOR
 from tests.factories import Org, new_org

@@ -23,14 +23,9 @@ from tortoise.expressions import F, Q
 
 from service.config import get_settings
 from service.jobs import enqueue_after_commit
-from service.notifications import webhooks
-from service.notifications.email import build_email, send_email
-from service.notifications.models import (
-    Channel,
-    DeliveryStatus,
-    Notification,
-    WebhookEndpoint,
-)
+from service.outbox import webhooks
+from service.outbox.email import build_email, send_email
+from service.outbox.models import Channel, DeliveryStatus, Notification, WebhookEndpoint
 from service.secretbox import SecretKeyError, decrypt
 
 log = logging.getLogger(__name__)
