@@ -11,6 +11,7 @@ owner and the security office and opens a follow-up task, both in the run's last
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from service.jst import add_months, today_jst
 from service.outbox.service import emit_event, queue_email
 from service.social import messages
 from service.social.models import (
+    DEFAULT_ATTESTATION_TTL_DAYS,
     DEFAULT_DORMANCY_DAYS,
     DEFAULT_INTERVAL_MONTHS,
     AccountStatus,
@@ -39,9 +41,12 @@ from service.social.models import (
     VerificationRun,
 )
 from service.social.probe import ProbeLimits, ProbeOutcome, check_account_url, check_listing_page
+from service.tokens import hash_secret, new_secret
 
 log = logging.getLogger(__name__)
 VERIFY_ACTOR = "verify_social_account"
+TOKEN_PREFIX = "sa_"  # noqa: S105 (a prefix that marks the secret, not a secret)
+PAGE_PREFIX = "/sns/attest/"
 # Accounts the scheduled re-verification covers; a closed one is gone, a compromised one is
 # verified when its incident is resolved.
 VERIFIED_STATUSES = (AccountStatus.active, AccountStatus.dormant, AccountStatus.suspended)
@@ -192,10 +197,53 @@ def _check_failures(checks: list[dict[str, Any]]) -> list[dict[str, str]]:
     return failures
 
 
+def attestation_url(secret: str) -> str:
+    return get_settings().public_base_url.rstrip("/") + PAGE_PREFIX + secret
+
+
+async def request_attestation(
+    conn: BaseDBAsyncClient, *, run: VerificationRun, account: SocialAccount
+) -> Attestation:
+    """A new link for the run's owner, emailed through the outbox (the link only until sent)."""
+    settings_row = (
+        await SocialSettings.filter(organization_id=account.organization_id)
+        .using_db(conn)
+        .get_or_none()
+    )
+    ttl = settings_row.attestation_ttl_days if settings_row else DEFAULT_ATTESTATION_TTL_DAYS
+    secret = new_secret(TOKEN_PREFIX)
+    attestation = await Attestation.create(
+        organization_id=account.organization_id,
+        run_id=run.id,
+        owner_id=account.owner_id,
+        token_hash=hash_secret(secret),
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=datetime.now(UTC) + timedelta(days=ttl),
+        using_db=conn,
+    )
+    owner = await User.filter(id=account.owner_id).using_db(conn).get()
+    organization = await Organization.filter(id=account.organization_id).using_db(conn).get()
+    email = messages.attestation_request(
+        organization_name=organization.name,
+        platform=account.platform,
+        handle=account.handle,
+        expires_at=attestation.expires_at,
+    )
+    await queue_email(
+        conn,
+        organization_id=str(account.organization_id),
+        dedupe_key=f"social-attestation:{attestation.id}",
+        event_type="social.attestation_requested",
+        to_address=owner.email,
+        subject=email.subject,
+        body=email.body,
+        secret_link=attestation_url(secret),
+    )
+    return attestation
+
+
 async def verify(run_id: str) -> str:
     """Run the automatic checks of one run; safe to run twice and in two workers. Says what."""
-    from service.social.attestation import request_attestation
-
     claim = await _claim(run_id)
     if claim is None:
         return "nothing to do"
