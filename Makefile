@@ -31,11 +31,12 @@ system-deps:
 	         libreoffice-writer-nogui poppler-utils fonts-ipaexfont-mincho \
 	         chromium fonts-ipaexfont-gothic docker-compose; }
 
-## check: lint, format check, strict typing
+## check: lint, format check, strict typing, the layer contracts (pyproject.toml, importlinter)
 check:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## test: install with dev tools, then lint, type-check and run the whole suite
 test: install-dev system-deps check

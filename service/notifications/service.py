@@ -15,9 +15,8 @@ from service.jobs import transaction
 from service.notifications.calendar import CalendarEntry, build_feed
 from service.notifications.models import CalendarFeed
 from service.notifications.schemas import WebhookEndpointCreate
-from service.outbox.email import message_id_header
 from service.outbox.models import Channel, DeliveryStatus, Notification, WebhookEndpoint
-from service.outbox.service import emit_event
+from service.outbox.service import emit_event, message_id_header
 from service.reminders.models import Deadline, DeadlineStatus
 from service.reviews.models import Review
 from service.secretbox import SecretKeyError, encrypt, ensure_key, rewrap

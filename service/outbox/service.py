@@ -25,6 +25,9 @@ from service.config import get_settings
 from service.jobs import enqueue_after_commit
 from service.outbox import webhooks
 from service.outbox.email import build_email, send_email
+
+# Re-exported: the delivery log shows the Message-ID an email is sent with.
+from service.outbox.email import message_id_header as message_id_header
 from service.outbox.models import Channel, DeliveryStatus, Notification, WebhookEndpoint
 from service.secretbox import SecretKeyError, decrypt
 

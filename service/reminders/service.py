@@ -37,6 +37,9 @@ from service.reminders.cadence import (
     reminder_schedule,
     tier_for,
 )
+
+# Re-exported: the calendar feed names deadlines as reminders do.
+from service.reminders.messages import WHAT_JA as WHAT_JA
 from service.reminders.models import (
     Deadline,
     DeadlineKind,
