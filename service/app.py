@@ -15,11 +15,9 @@ from starlette.routing import Route
 # Importing the endpoint modules registers their routes.
 from service.accounts import endpoints as _accounts  # noqa: F401
 from service.audit import endpoints as _audit  # noqa: F401
-from service.catalog.loader import install_catalog, load_catalog
 from service.checks import endpoints as _checks  # noqa: F401
 from service.config import Settings, get_settings
 from service.contracts import endpoints as _contracts  # noqa: F401
-from service.db import close_db, init_db
 from service.decisions import endpoints as _decisions  # noqa: F401
 from service.engagements import endpoints as _engagements  # noqa: F401
 from service.errors import AppError
@@ -65,11 +63,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        from workers import runtime
+        from workers import lifecycle, runtime
 
-        install_catalog(load_catalog(settings))  # a broken data file stops the start here
-        await init_db(settings)
-        runtime.start(settings.broker_url)
+        await lifecycle.start(settings)  # a broken data file stops the start here
         if runtime.runs_periodic_jobs(settings):
             runtime.start_periodic(settings)
         swept = await runtime.sweep()
@@ -78,9 +74,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            await runtime.wait_idle()
-            runtime.stop()
-            await close_db()
+            await lifecycle.stop()
 
     routes = [
         Route("/openapi.json", openapi_json, include_in_schema=False),

@@ -12,31 +12,25 @@ import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
-from service.catalog.loader import install_catalog, load_catalog
 from service.config import get_settings
-from service.db import close_db, init_db
-from service.outbox.email import close_connections
-from service.outbox.webhooks import close_clients
-from workers import actors, runtime
+from workers import actors, lifecycle, runtime
 from workers.broker import broker
 
 
 class DatabaseLifecycle(Middleware):
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
-        install_catalog(load_catalog())  # a broken data file stops the worker here
         loop_thread = get_event_loop_thread()
         assert loop_thread is not None, "the AsyncIO middleware must come first"
-        loop_thread.run_coroutine(init_db())
-        # Jobs that an actor asks for after its commit (e.g. deliveries) go to the same broker.
-        runtime.start(get_settings().broker_url)
+        # A broken data file stops the worker here. Jobs that an actor asks for after its commit
+        # (e.g. deliveries) go to the same broker.
+        loop_thread.run_coroutine(lifecycle.start(get_settings()))
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
         loop_thread = get_event_loop_thread()
-        runtime.stop()
-        if loop_thread is not None:
-            loop_thread.run_coroutine(close_clients())
-            loop_thread.run_coroutine(close_connections())
-            loop_thread.run_coroutine(close_db())
+        if loop_thread is None:
+            runtime.stop()
+            return
+        loop_thread.run_coroutine(lifecycle.stop())
 
 
 broker.add_middleware(DatabaseLifecycle())
