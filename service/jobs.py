@@ -1,6 +1,6 @@
 """Transactions that send their jobs only after they commit.
 
-A service function calls `enqueue_after_commit("evaluate_review", review_id)` inside
+A service function calls `enqueue_after_commit(EVALUATE_REVIEW, review_id)` inside
 `transaction()`; the job is dispatched once the outermost transaction commits and dropped on
 rollback. Neither dramatiq nor Tortoise ships this.
 """
@@ -17,6 +17,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 log = logging.getLogger(__name__)
+
+
+# The jobs there are: the names of the workers' actors (workers/actors.py), the one list.
+EVALUATE_REVIEW = "evaluate_review"
+FIRE_REMINDER = "fire_reminder"
+DELIVER_NOTIFICATION = "deliver_notification"
+VERIFY_SOCIAL_ACCOUNT = "verify_social_account"
 
 
 @dataclass(frozen=True)

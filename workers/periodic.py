@@ -17,10 +17,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from service import hooks
 from service.config import Settings
-from service.jobs import Job, dispatch_now
+from service.jobs import DELIVER_NOTIFICATION, FIRE_REMINDER, Job, dispatch_now
 from service.jst import JST
-from service.outbox.service import DELIVER_ACTOR, due_for_delivery
-from service.reminders.service import FIRE_ACTOR, due_reminder_ids
+from service.outbox.service import due_for_delivery
+from service.reminders.service import due_reminder_ids
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ async def due_sweep() -> int:
     """Reminders whose day has come: one fire_reminder job each."""
     ids = await due_reminder_ids()
     for reminder_id in ids:
-        dispatch_now(Job(FIRE_ACTOR, (reminder_id,)))
+        dispatch_now(Job(FIRE_REMINDER, (reminder_id,)))
     log.info("due sweep: %d reminder(s) due", len(ids))
     return len(ids)
 
@@ -38,7 +38,7 @@ async def outbox_sweep() -> int:
     """Emails and webhooks whose next attempt is due, or whose worker died while sending."""
     ids = await due_for_delivery()
     for notification_id in ids:
-        dispatch_now(Job(DELIVER_ACTOR, (notification_id,)))
+        dispatch_now(Job(DELIVER_NOTIFICATION, (notification_id,)))
     if ids:
         log.info("outbox sweep: %d delivery(ies) due", len(ids))
     return len(ids)

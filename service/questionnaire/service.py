@@ -22,7 +22,7 @@ from service.engagements.models import Engagement
 from service.engagements.service import get_engagement
 from service.errors import Conflict, Gone, NotFound, ValidationFailed
 from service.evidence import service as evidence
-from service.jobs import enqueue_after_commit, transaction
+from service.jobs import EVALUATE_REVIEW, enqueue_after_commit, transaction
 from service.outbox.service import emit_event
 from service.questionnaire.models import AnswerSet, Clarification, Invitation, Submission
 from service.questionnaire.prefill import prefill_from_previous_round
@@ -341,7 +341,7 @@ async def submit(*, session: VendorSession) -> Submission:
                 .using_db(conn)
                 .update(answered_at=now)
             )
-        enqueue_after_commit("evaluate_review", str(review.id))
+        enqueue_after_commit(EVALUATE_REVIEW, str(review.id))
     return submission
 
 

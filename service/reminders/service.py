@@ -53,7 +53,6 @@ from service.reviews.states import ReviewStatus
 from service.vendors.models import Vendor
 
 log = logging.getLogger(__name__)
-FIRE_ACTOR = "fire_reminder"
 # Answers that carry a certificate's expiry date, and the deadline each one raises.
 CERTIFICATE_ANSWERS = {
     "isms_expiry": DeadlineKind.isms_expiry,

@@ -23,7 +23,7 @@ from service.accounts.roles import Role
 from service.audit.service import SYSTEM, record
 from service.config import Settings, get_settings
 from service.hooks import SOCIAL_REVERIFICATION, periodic_hook
-from service.jobs import enqueue_after_commit, transaction
+from service.jobs import VERIFY_SOCIAL_ACCOUNT, enqueue_after_commit, transaction
 from service.jst import add_months, today_jst
 from service.outbox.service import emit_event, queue_email
 from service.social import messages
@@ -44,7 +44,6 @@ from service.social.probe import ProbeLimits, ProbeOutcome, check_account_url, c
 from service.tokens import hash_secret, new_secret
 
 log = logging.getLogger(__name__)
-VERIFY_ACTOR = "verify_social_account"
 TOKEN_PREFIX = "sa_"  # noqa: S105 (a prefix that marks the secret, not a secret)
 PAGE_PREFIX = "/sns/attest/"
 # Accounts the scheduled re-verification covers; a closed one is gone, a compromised one is
@@ -84,7 +83,7 @@ async def open_run(
     await VerificationRun.bulk_create([row], ignore_conflicts=True, using_db=conn)
     if not await VerificationRun.filter(id=row.id).using_db(conn).exists():
         return False
-    enqueue_after_commit(VERIFY_ACTOR, str(row.id))
+    enqueue_after_commit(VERIFY_SOCIAL_ACCOUNT, str(row.id))
     return True
 
 
@@ -480,7 +479,7 @@ async def sweep(*, today: date | None = None, organization_id: str | None = None
     # Opened runs were sent after their commit; this re-sends what a lost message left behind.
     pending = await runs_to_dispatch(organization_id=organization_id)
     for run_id in pending:
-        dispatch_now(Job(VERIFY_ACTOR, (run_id,)))
+        dispatch_now(Job(VERIFY_SOCIAL_ACCOUNT, (run_id,)))
     log.info(
         "social re-verification: %d opened, %d expired, %d sent", opened, expired, len(pending)
     )
