@@ -22,7 +22,6 @@ from service.accounts.models import Organization, User
 from service.accounts.roles import Role
 from service.audit.service import SYSTEM, record
 from service.config import Settings, get_settings
-from service.hooks import SOCIAL_REVERIFICATION, periodic_hook
 from service.jobs import VERIFY_SOCIAL_ACCOUNT, enqueue_after_commit, transaction
 from service.jst import add_months, today_jst
 from service.outbox.service import emit_event, queue_email
@@ -466,9 +465,9 @@ async def expire_attestations(
     return ended
 
 
-@periodic_hook(SOCIAL_REVERIFICATION)
 async def sweep(*, today: date | None = None, organization_id: str | None = None) -> dict[str, int]:
-    """The scheduler's hook: open what is due, end expired attestations, send pending runs.
+    """The periodic job (workers/periodic.py): open what is due, end expired attestations, send
+    pending runs.
 
     `organization_id` limits it to one organization (tests; the scheduler sweeps them all).
     """
