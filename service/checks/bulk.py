@@ -1,4 +1,9 @@
-"""Plain SQL for the re-evaluation batch: verdict rows read and written without ORM objects.
+"""The one module that writes the verdict and evaluation tables, and the plain SQL of the
+re-evaluation batch: verdict rows read and written without ORM objects.
+
+Writers: an evaluation replaces a review's verdicts (ORM objects, one review), the batch inserts
+and deletes rows (plain SQL, many reviews), and an override is a conditional UPDATE of the
+verdict the reviewer saw.
 
 Building a Tortoise model (or converting every column of a values() row) costs tens of
 microseconds; 100,000 reviews of 60 requirements are six million rows. The batch reads only the
@@ -13,9 +18,12 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+
+from service.checks.models import Evaluation, Outcome, Verdict
 
 
 def _sql(conn: BaseDBAsyncClient, statement: str) -> str:
@@ -195,3 +203,39 @@ async def insert_evaluations(conn: BaseDBAsyncClient, rows: list[list[Any]]) -> 
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+async def replace_review_verdicts(
+    conn: BaseDBAsyncClient, review_id: str, verdicts: list[Verdict]
+) -> None:
+    """An evaluation's verdicts take the place of whatever the review had."""
+    await Verdict.filter(review_id=review_id).using_db(conn).delete()
+    await Verdict.bulk_create(verdicts, using_db=conn)
+
+
+async def add_evaluation(conn: BaseDBAsyncClient, **values: Any) -> Evaluation:
+    return await Evaluation.create(**values, using_db=conn)
+
+
+async def set_override(
+    conn: BaseDBAsyncClient,
+    verdict: Verdict,
+    *,
+    outcome: Outcome,
+    reason: str,
+    by: str,
+    at: datetime,
+) -> bool:
+    """The reviewer's override, on the verdict as it was read: a conditional UPDATE, so a verdict
+    a re-evaluation replaced meanwhile (a new row) is not overridden blindly. True when written."""
+    updated = (
+        await Verdict.filter(id=verdict.id, outcome=verdict.outcome)
+        .using_db(conn)
+        .update(
+            override_outcome=outcome,
+            override_reason=reason,
+            overridden_by_id=by,
+            overridden_at=at,
+        )
+    )
+    return updated == 1

@@ -1,4 +1,5 @@
-"""Automatic checks: evaluate a submitted review against its organization's policy profile."""
+"""Automatic checks: evaluate a submitted review against its organization's policy profile, and
+the reviewer's overrides. Verdict and evaluation rows are written by bulk.py only."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.service import SYSTEM, record
 from service.catalog.loader import current_catalog
+from service.checks import bulk
 
 # Re-exported: the social domain evaluates its account rules through this module.
 from service.checks.evaluate import Finding as Finding
@@ -57,8 +59,9 @@ async def evaluate_review(review_id: str, *, on: date | None = None) -> bool:
     rows = profile_rows(profile)
 
     async with transaction() as conn:
-        await Verdict.filter(review_id=review.id).using_db(conn).delete()
-        await Verdict.bulk_create(
+        await bulk.replace_review_verdicts(
+            conn,
+            str(review.id),
             [
                 row.verdict(
                     finding,
@@ -68,10 +71,10 @@ async def evaluate_review(review_id: str, *, on: date | None = None) -> bool:
                 )
                 for row, finding in zip(rows, findings, strict=True)
             ],
-            using_db=conn,
         )
         counts = outcome_counts(findings)
-        await Evaluation.create(
+        await bulk.add_evaluation(
+            conn,
             organization_id=review.organization_id,
             review_id=review.id,
             trigger=EvaluationTrigger.submitted,
@@ -80,7 +83,6 @@ async def evaluate_review(review_id: str, *, on: date | None = None) -> bool:
             review_status=ReviewStatus.evaluated.value,
             counts=counts,
             ismap_snapshot_id=ismap_snapshot_of(findings),
-            using_db=conn,
         )
         await transition(
             conn,
@@ -123,19 +125,30 @@ async def override_verdict(
     if verdict is None:
         raise NotFound("no such verdict")
     async with transaction() as conn:
+        # Conditional, like a status change: the review is still before its decision (its row
+        # locked against one meanwhile) and the verdict the one read, or nothing is written.
+        still_open = (
+            await Review.select_for_update()
+            .filter(id=review.id, status__in=DECIDABLE)
+            .using_db(conn)
+            .first()
+        )
+        if still_open is None:
+            raise Conflict(
+                "the review was decided meanwhile; reload / 審査結果が先に決定されました"
+            )
+        at = datetime.now(UTC)
+        written = await bulk.set_override(
+            conn, verdict, outcome=outcome, reason=reason, by=principal.user_id, at=at
+        )
+        if not written:
+            raise Conflict(
+                "判定が再評価で更新されました。 / The verdict was re-evaluated meanwhile; reload."
+            )
         verdict.override_outcome = outcome
         verdict.override_reason = reason
         verdict.overridden_by_id = principal.user_id
-        verdict.overridden_at = datetime.now(UTC)
-        await verdict.save(
-            using_db=conn,
-            update_fields=[
-                "override_outcome",
-                "override_reason",
-                "overridden_by_id",
-                "overridden_at",
-            ],
-        )
+        verdict.overridden_at = at
         await record(
             conn,
             organization_id=principal.organization_id,
