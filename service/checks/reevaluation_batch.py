@@ -126,7 +126,7 @@ class _Plan:
     changes: list[dict[str, Any]]
     findings: list[Any]
     delete: list[str] = field(default_factory=list)
-    insert: list[list[Any]] = field(default_factory=list)
+    insert: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
 
 
@@ -442,26 +442,26 @@ class ProfileBatch:
         await bulk.delete_verdicts(conn, [vid for p in plans for vid in p.delete])
         await bulk.insert_verdicts(conn, [row for p in plans for row in p.insert])
 
-    def _evaluation(self, plan: _Plan, now: datetime) -> list[Any]:
-        """The review's Evaluation row, in bulk.EVALUATION_COLUMNS order."""
+    def _evaluation(self, plan: _Plan, now: datetime) -> dict[str, Any]:
+        """The review's Evaluation row, by column (bulk.insert_evaluations)."""
         review = plan.review
-        return [
-            str(uuid4()),
-            str(review["organization_id"]),
-            str(review["id"]),
-            EvaluationTrigger.reevaluation.value,
-            self.report.run_id,
-            self.profile.id,
-            self.profile.version,
-            review["profile_version"],
-            str(review["status"]),
-            plan.applied,
-            dict(plan.counts),
-            plan.changes,
-            [] if plan.applied else [finding_json(f) for f in plan.findings],
-            ismap_snapshot_of(plan.findings),
-            now,
-        ]
+        return {
+            "id": str(uuid4()),
+            "organization_id": str(review["organization_id"]),
+            "review_id": str(review["id"]),
+            "trigger": EvaluationTrigger.reevaluation.value,
+            "run_id": self.report.run_id,
+            "profile_id": self.profile.id,
+            "profile_version": self.profile.version,
+            "previous_profile_version": review["profile_version"],
+            "review_status": str(review["status"]),
+            "applied": plan.applied,
+            "counts": dict(plan.counts),
+            "changes": plan.changes,
+            "findings": [] if plan.applied else [finding_json(f) for f in plan.findings],
+            "ismap_snapshot_id": ismap_snapshot_of(plan.findings),
+            "created_at": now,
+        }
 
     async def _audit(self, conn: BaseDBAsyncClient, plans: list[_Plan]) -> None:
         """One event per organization and chunk (per-review detail is in the Evaluation rows)."""
