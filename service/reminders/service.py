@@ -19,6 +19,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.accounts.models import Organization, User
 from service.accounts.roles import Role
 from service.audit.service import SYSTEM, Actor, record
+from service.catalog import answer_ids
 from service.config import get_settings
 from service.engagements.models import Engagement
 from service.jobs import transaction
@@ -55,8 +56,8 @@ from service.vendors.models import Vendor
 log = logging.getLogger(__name__)
 # Answers that carry a certificate's expiry date, and the deadline each one raises.
 CERTIFICATE_ANSWERS = {
-    "isms_expiry": DeadlineKind.isms_expiry,
-    "ismap_expiry": DeadlineKind.ismap_expiry,
+    answer_ids.ISMS_EXPIRY: DeadlineKind.isms_expiry,
+    answer_ids.ISMAP_EXPIRY: DeadlineKind.ismap_expiry,
 }
 APPROVED = (ReviewStatus.approved, ReviewStatus.approved_with_conditions)
 
