@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
 from service.routing import REGISTRY, Download, Endpoint
 
@@ -21,11 +21,22 @@ _ERROR_STATUSES = {
     "422": "the body or a value is invalid / 入力が不正です",
 }
 
+# Only where a secret is checked: a client with too many failed secrets (service.throttling).
+_THROTTLED = (
+    "too many failed secrets from this address: wait Retry-After seconds / "
+    "失敗した試行が多すぎます（Retry-After 秒後に再試行）"
+)
+
 
 class ErrorBody(BaseModel):
     error: str
     detail: str
     fields: dict[str, str]
+    rule: str | None = Field(
+        default=None,
+        description="the access rule that refused the request, e.g. 'requester_cannot_decide' "
+        "/ 拒否の根拠となった規則",
+    )
 
 
 def _schema(adapter_type: Any, components: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +67,8 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
         ],
         "responses": {},
     }
+    if spec.description:
+        operation["description"] = spec.description
     if spec.query_model is not None:
         schema = spec.query_model.model_json_schema(ref_template=REF_TEMPLATE)
         required = set(schema.get("required", []))
@@ -100,6 +113,18 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
     for code, description in _ERROR_STATUSES.items():
         operation["responses"][code] = {
             "description": description,
+            "content": {"application/json": {"schema": error_ref}},
+        }
+    if spec.throttled:
+        operation["responses"]["429"] = {
+            "description": _THROTTLED,
+            "headers": {
+                "Retry-After": {
+                    "description": "seconds until the client may try again / 再試行までの秒数",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
             "content": {"application/json": {"schema": error_ref}},
         }
     return operation

@@ -12,6 +12,7 @@ import json
 import re
 import typing
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -23,7 +24,9 @@ from starlette.routing import Route
 
 from service.accounts.roles import Role
 from service.config import get_settings
+from service.db import retry_transient
 from service.errors import AppError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from service.throttling import SecretKind, guard
 
 Handler = Callable[..., Awaitable[Any]]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -54,10 +57,18 @@ class Endpoint:
     path_params: dict[str, type]
     returns: Any  # a type: BaseModel subclass, list[...], Download or None
     download_types: tuple[str, ...] = (DOCX,)  # the media types a Download may have
+    description: str = ""  # the operation's longer description in the OpenAPI document
+    # The secret the path carries (a link token): failures to open it are throttled.
+    secret: SecretKind | None = None
 
     @property
     def operation_id(self) -> str:
         return self.handler.__name__
+
+    @property
+    def throttled(self) -> bool:
+        """May answer 429: a bearer token, or a secret in the path, is checked."""
+        return self.auth == "user" or self.secret is not None
 
 
 REGISTRY: list[Endpoint] = []
@@ -73,7 +84,14 @@ def endpoint(
     auth: str = "user",
     roles: frozenset[Role] | set[Role] | None = None,
     download_types: tuple[str, ...] = (DOCX,),
+    description: str = "",
+    secret: SecretKind | None = None,
 ) -> Callable[[Handler], Handler]:
+    """Declare a route. auth="vendor" means the path's {token} is a vendor link; another secret
+    in the path (auth="none") names its kind with `secret`, so that its failures are throttled."""
+    if auth == "vendor":
+        secret = secret or SecretKind.vendor_link
+
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler)
         body_model = hints.get("body")
@@ -98,6 +116,8 @@ def endpoint(
                 path_params=path_params,
                 returns=returns,
                 download_types=download_types,
+                description=description,
+                secret=secret,
             )
         )
         return handler
@@ -193,30 +213,36 @@ def _render(returns: Any, result: Any, status: int) -> Response:
 
 
 def error_response(exc: AppError) -> JSONResponse:
-    return JSONResponse(exc.to_body(), status_code=exc.status_code)
+    return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers)
 
 
 def build_route(spec: Endpoint) -> Route:
-    from service.accounts.service import authenticate
+    from service.accounts.tokens import authenticate
 
     async def run(request: Request) -> Response:
         kwargs: dict[str, Any] = {}
         parameters = inspect.signature(spec.handler).parameters
         if spec.auth == "user":
-            principal = await authenticate(request.headers.get("authorization"))
+            async with guard(request, SecretKind.api_token):
+                principal = await authenticate(request.headers.get("authorization"))
             if spec.roles is not None and not (principal.roles & spec.roles):
                 needed = ", ".join(sorted(r.value for r in spec.roles))
                 raise Forbidden(f"this needs one of the roles: {needed}")
             kwargs["principal"] = principal
-        for name, annotation in spec.path_params.items():
-            kwargs[name] = _path_value(name, annotation, request.path_params[name])
-        if spec.query_model is not None:
-            kwargs["query"] = parse_query(spec.query_model, request)
-        if spec.body_model is not None:
-            kwargs["body"] = parse_body(spec.body_model, await read_json_body(request))
-        if "request" in parameters:
-            kwargs["request"] = request
-        result = await spec.handler(**kwargs)
+        # A link's handler opens the link first: its 401/404/410 are failures of the secret.
+        async with guard(request, spec.secret) if spec.secret else nullcontext():
+            for name, annotation in spec.path_params.items():
+                kwargs[name] = _path_value(name, annotation, request.path_params[name])
+            if spec.query_model is not None:
+                kwargs["query"] = parse_query(spec.query_model, request)
+            if spec.body_model is not None:
+                kwargs["body"] = parse_body(spec.body_model, await read_json_body(request))
+            if "request" in parameters:
+                kwargs["request"] = request
+                # It may read the body itself, which cannot be read twice: no retry.
+                result = await spec.handler(**kwargs)
+            else:
+                result = await retry_transient(lambda: spec.handler(**kwargs))
         return _render(spec.returns, result, spec.status)
 
     return Route(spec.path, run, methods=[spec.method], name=spec.operation_id)

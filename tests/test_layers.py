@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FRONT_DOOR = {"service", "models", "schemas"}
 # More modules a domain offers to the others, and why.
 PUBLIC_MODULES: dict[str, set[str]] = {
-    # Who is calling: every route and every writer names the principal and its roles.
-    "accounts": {"principal", "roles"},
+    # Who is calling and what they may do: the principal, its roles, the read permissions, the
+    # separation of duties, and the tokens routing authenticates.
+    "accounts": {"principal", "roles", "permissions", "duties", "tokens"},
     # The content read from forms/, policies/ and contract_templates/: its types and the loader.
     "catalog": {
         "loader",
@@ -30,6 +31,7 @@ PUBLIC_MODULES: dict[str, set[str]] = {
         "base_document",
         "expressions",
         "text",
+        "answer_ids",
     },
     # The pure state table every domain that moves a review consults.
     "reviews": {"states"},
@@ -37,6 +39,8 @@ PUBLIC_MODULES: dict[str, set[str]] = {
     "evidence": {"storage", "inspect"},
     # The ISMAP registry index the checks look services up in.
     "ismap": {"matching", "text"},
+    # The address check a webhook registration runs before any delivery.
+    "outbox": {"webhooks"},
 }
 # Entry points wire everything: they may import any module (endpoints, actors, reports); so do
 # migrations, which name the enums of the models they create.

@@ -39,3 +39,9 @@ async def deliver_notification(notification_id: str) -> None:
 @dramatiq.actor(actor_name=VERIFY_SOCIAL_ACCOUNT, broker=broker, queue_name=QUEUE, max_retries=3)
 async def verify_social_account(run_id: str) -> None:
     await social.verify(run_id)
+
+
+ACTORS = {
+    actor.actor_name: actor
+    for actor in (evaluate_review, fire_reminder, deliver_notification, verify_social_account)
+}

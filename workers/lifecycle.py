@@ -1,8 +1,8 @@
 """One way to start and stop a process of the service: the API, a worker, the scheduler.
 
 Start: the catalog (a broken data file stops the start here), the database, and where jobs go
-(the broker, or this process). Stop: wait for this process's jobs, then close the SMTP
-connections, the webhook clients and the database.
+(the broker, or this process). Stop: this process's jobs get VETTING_SHUTDOWN_GRACE_SECONDS
+(runtime.shutdown), then the SMTP connections, the webhook clients and the database close.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ async def start(settings: Settings) -> None:
     runtime.start(settings.broker_url)
 
 
-async def stop() -> None:
-    await runtime.wait_idle()
-    runtime.stop()
+async def stop(settings: Settings) -> None:
+    await runtime.shutdown(settings.shutdown_grace_seconds)
     await close_clients()
     await close_connections()
     await close_db()

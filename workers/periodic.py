@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from service.audit.checkpoints import make_checkpoints
 from service.audit.service import SYSTEM
 from service.checks.reevaluation import reevaluate_reviews
 from service.config import Settings
@@ -48,6 +49,18 @@ async def outbox_sweep() -> int:
     if ids:
         log.info("outbox sweep: %d delivery(ies) due", len(ids))
     return len(ids)
+
+
+async def evaluation_sweep(settings: Settings) -> int:
+    """Reviews still `submitted` a while after submission: their evaluation job was lost (e.g. a
+    broker restarted without its queue), so one is sent again."""
+    from workers import runtime
+
+    waited = datetime.now(UTC) - timedelta(minutes=settings.evaluation_sweep_minutes)
+    count = await runtime.sweep(submitted_before=waited)
+    if count:
+        log.info("evaluation sweep: %d submitted review(s) sent for evaluation again", count)
+    return count
 
 
 async def ismap_refresh(settings: Settings) -> str:
@@ -83,6 +96,17 @@ async def profile_update_sweep(settings: Settings) -> str:
     return f"{report.reevaluated} re-evaluated"
 
 
+async def audit_checkpoint(settings: Settings) -> str:
+    """A signed checkpoint of every audit chain that grew, in the file and to where each
+    organization asked (service.audit.checkpoints); a chain that does not verify is logged."""
+    outcomes = await make_checkpoints(settings=settings)
+    written = sum(1 for outcome in outcomes if outcome.status == "written")
+    broken = [outcome.organization_id for outcome in outcomes if outcome.status == "broken"]
+    if written or broken:
+        log.info("audit checkpoint: %d written, not checkpointed (broken): %s", written, broken)
+    return f"{written} written"
+
+
 @dataclass(frozen=True)
 class PeriodicJob:
     id: str
@@ -105,6 +129,12 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
             IntervalTrigger(seconds=settings.outbox_sweep_seconds, timezone=JST),
         ),
         PeriodicJob(
+            "evaluation_sweep",
+            evaluation_sweep,
+            IntervalTrigger(minutes=settings.evaluation_sweep_minutes, timezone=JST),
+            (settings,),
+        ),
+        PeriodicJob(
             "ismap_refresh",
             ismap_refresh,
             CronTrigger(hour=5, minute=30, timezone=JST),
@@ -114,6 +144,12 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
             "profile_update_sweep",
             profile_update_sweep,
             IntervalTrigger(hours=1, timezone=JST),
+            (settings,),
+        ),
+        PeriodicJob(
+            "audit_checkpoint",
+            audit_checkpoint,
+            IntervalTrigger(minutes=settings.audit_checkpoint_minutes, timezone=JST),
             (settings,),
         ),
         PeriodicJob(

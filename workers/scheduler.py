@@ -32,5 +32,5 @@ async def run_scheduler(settings: Settings, *, stop: asyncio.Event | None = None
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
-        await lifecycle.stop()
+        await lifecycle.stop(settings)
         log.info("scheduler stopped")

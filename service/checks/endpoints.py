@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.audit.service import record
@@ -88,6 +89,7 @@ async def reevaluate(principal: Principal, body: ReevaluationCreate) -> Reevalua
     "/api/reviews/{review_id}/evaluations",
     summary="A review's evaluations under each profile version / 評価履歴",
     tag=TAG,
+    roles=roles_for(Permission.read_answers),
 )
 async def list_evaluations(principal: Principal, review_id: UUID) -> list[EvaluationOut]:
     return [
@@ -181,6 +183,7 @@ def verdict_out(verdict: Verdict, review: Review) -> VerdictOut:
     "/api/reviews/{review_id}/verdicts",
     summary="Automatic verdicts with their policy clauses / 自動判定結果",
     tag="reviews",
+    roles=roles_for(Permission.read_answers),
 )
 async def list_verdicts(principal: Principal, review_id: UUID) -> list[VerdictOut]:
     review = await get_review(principal, str(review_id))

@@ -27,7 +27,7 @@ from service.jobs import transaction
 from service.jst import today_jst
 from service.questionnaire.models import AnswerSet
 from service.reviews.models import Review
-from service.reviews.service import get_review, transition
+from service.reviews.service import duties_for_requester, get_review, transition
 from service.reviews.states import DECIDABLE, ReviewEvent, ReviewStatus
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,7 @@ async def override_verdict(
     verdict = await Verdict.get_or_none(review_id=review.id, requirement_id=requirement_id)
     if verdict is None:
         raise NotFound("no such verdict")
+    await duties_for_requester(principal, review)
     async with transaction() as conn:
         # Conditional, like a status change: the review is still before its decision (its row
         # locked against one meanwhile) and the verdict the one read, or nothing is written.

@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 
+from service.accounts.duties import (
+    consecutive_signer_refusal,
+)
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.checks.models import Verdict
@@ -18,7 +21,12 @@ from service.errors import Conflict, Forbidden, ValidationFailed
 from service.jobs import transaction
 from service.reminders import service as reminders
 from service.reviews.models import ApprovalRecord, Review
-from service.reviews.service import approval_progress, get_review, transition
+from service.reviews.service import (
+    approval_progress,
+    duties_for_requester,
+    get_review,
+    transition,
+)
 from service.reviews.states import DECIDABLE, ReviewEvent
 
 
@@ -52,12 +60,21 @@ async def decide(
         raise Conflict("every step was signed meanwhile; reload the review")
     step = progress.chain.steps[progress.next_position]
     approving = decision != ReviewEvent.reject
+    if approving and Role(step.role) not in principal.roles:
+        raise Forbidden(
+            f"step {progress.next_position + 1} of the approval chain is signed by "
+            f"{step.title.ja} / {step.title.en} (role '{step.role}')"
+        )
+    # A rejection is a signature too: the same person may not stop what they could not approve.
+    duties = await duties_for_requester(principal, review)
+    previous = progress.signed[-1] if progress.signed else None
+    if (
+        duties.distinct_consecutive_signers
+        and previous is not None
+        and str(previous.decided_by_id) == principal.user_id
+    ):
+        raise consecutive_signer_refusal(progress.next_position + 1)
     if approving:
-        if Role(step.role) not in principal.roles:
-            raise Forbidden(
-                f"step {progress.next_position + 1} of the approval chain is signed by "
-                f"{step.title.ja} / {step.title.en} (role '{step.role}')"
-            )
         blocking = blocking_verdicts(await Verdict.filter(review_id=review.id))
         if blocking:
             ids = ", ".join(sorted(v.requirement_id for v in blocking))

@@ -17,6 +17,7 @@ EventType = Literal[
     "reminder.overdue",
     "social.verification_failed",
     "social.account_compromised",
+    "audit.checkpoint",
     "ping",
 ]
 

@@ -6,17 +6,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.service import record
 from service.config import get_settings
 from service.engagements.models import Engagement
-from service.errors import NotFound, ValidationFailed
+from service.errors import Conflict, NotFound, ValidationFailed
 from service.jobs import transaction
 from service.notifications.calendar import CalendarEntry, build_feed
 from service.notifications.models import CalendarFeed
 from service.notifications.schemas import WebhookEndpointCreate
 from service.outbox.models import Channel, DeliveryStatus, Notification, WebhookEndpoint
 from service.outbox.service import emit_event, message_id_header
+from service.outbox.webhooks import UnresolvableHost, UnsafeAddress, check_public_address
 from service.reminders.models import Deadline, DeadlineStatus
 from service.reviews.models import Review
 from service.secretbox import SecretKeyError, encrypt, ensure_key, rewrap
@@ -32,18 +34,63 @@ def _check_organization(principal: Principal, organization_id: str) -> None:
         raise NotFound("no such organization")
 
 
+class WebhookLimitReached(Conflict):
+    code = "webhook_limit_reached"
+
+
 @dataclass(frozen=True)
 class CreatedEndpoint:
     endpoint: WebhookEndpoint
     secret: str
 
 
+async def _refuse_internal_address(url: str) -> None:
+    """Refused at registration rather than failing at every delivery. A name that does not
+    resolve yet is accepted: each delivery checks the address again (DNS can change)."""
+    try:
+        await check_public_address(url)
+    except UnresolvableHost:
+        return
+    except UnsafeAddress:
+        raise ValidationFailed(
+            "Webhookの宛先が内部のアドレス（プライベート、ループバック等）に解決されるため"
+            "登録できません。 / The webhook address resolves to a private, loopback or otherwise"
+            " non-public address.",
+            fields={
+                "url": "内部のアドレスには送信できません / resolves to a non-public address "
+                "(VETTING_WEBHOOK_ALLOW_PRIVATE_ADDRESSES is off)"
+            },
+        ) from None
+
+
 async def create_endpoint(*, principal: Principal, data: WebhookEndpointCreate) -> CreatedEndpoint:
     url = str(data.url)
     if data.url.scheme not in ("http", "https"):
         raise ValidationFailed("a webhook address is http(s)", fields={"url": "http(s) only"})
+    if not get_settings().webhook_allow_private_addresses:
+        await _refuse_internal_address(url)
     secret = f"{WEBHOOK_SECRET_PREFIX}{secrets.token_urlsafe(32)}"
+    limit = get_settings().webhook_max_per_organization
     async with transaction() as conn:
+        # Two admins registering at once count one after the other (PostgreSQL: the row lock;
+        # SQLite: one writer at a time), so the limit holds.
+        await (
+            Organization.select_for_update()
+            .filter(id=principal.organization_id)
+            .using_db(conn)
+            .get()
+        )
+        active = (
+            await WebhookEndpoint.filter(organization_id=principal.organization_id, active=True)
+            .using_db(conn)
+            .count()
+        )
+        if active >= limit:
+            raise WebhookLimitReached(
+                f"この組織に登録できるWebhookは{limit}件までです。不要なものを削除してから"
+                f"登録してください。 / An organization may have at most {limit} webhook "
+                "endpoints; remove one before adding another."
+            )
         endpoint = await WebhookEndpoint.create(
             organization_id=principal.organization_id,
             url=url,

@@ -47,13 +47,22 @@ class UnsafeAddress(Exception):
     """The endpoint resolves to a private, loopback or otherwise internal address."""
 
 
+class UnresolvableHost(UnsafeAddress):
+    """The endpoint's host name does not resolve (now); nothing can be sent to it."""
+
+
+RESOLVE_TIMEOUT_SECONDS = 5.0
+
+
 async def check_public_address(url: str) -> None:
+    """Every address the host resolves to must be public (a name with one internal address
+    among public ones could lead there)."""
     host = urlsplit(url).hostname or ""
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, None)
-    except OSError as exc:
-        raise UnsafeAddress(f"cannot resolve {host}: {exc}") from None
+        infos = await asyncio.wait_for(loop.getaddrinfo(host, None), RESOLVE_TIMEOUT_SECONDS)
+    except (OSError, TimeoutError) as exc:
+        raise UnresolvableHost(f"cannot resolve {host}: {exc or 'timed out'}") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if not is_public_address(address):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.questionnaire import clarifications, service
@@ -152,6 +153,7 @@ async def list_clarifications(principal: Principal, review_id: UUID) -> list[Cla
     "/api/reviews/{review_id}/submissions",
     summary="Every submission of the answers, as locked / 提出履歴",
     tag=TAG,
+    roles=roles_for(Permission.read_answers),
 )
 async def list_submissions(principal: Principal, review_id: UUID) -> list[SubmissionOut]:
     review = await get_review(principal, str(review_id))

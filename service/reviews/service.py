@@ -6,6 +6,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.accounts.duties import SeparationOfDuties, duties_of, requester_refusal
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.models import AuditEvent
@@ -141,3 +142,14 @@ async def timeline(principal: Principal, review_id: str) -> list[AuditEvent]:
     return await AuditEvent.filter(
         organization_id=principal.organization_id, review_id=str(review.id)
     ).order_by("seq")
+
+
+async def duties_for_requester(principal: Principal, review: Review) -> SeparationOfDuties:
+    """The organization's rules, after refusing the engagement's requester if they say so."""
+    organization = await Organization.get(id=review.organization_id)
+    duties = duties_of(organization.separation_of_duties)
+    if duties.requester_cannot_decide:
+        engagement = await Engagement.get(id=review.engagement_id)
+        if str(engagement.created_by_id) == principal.user_id:
+            raise requester_refusal()
+    return duties

@@ -42,6 +42,7 @@ from service.social.schemas import (
     TaskOut,
     TaskQuery,
 )
+from service.throttling import SecretKind
 
 TAG = "social-media"
 WRITERS = service.WRITERS
@@ -280,6 +281,7 @@ async def update_social_settings(
     summary="What an owner's confirmation link asks / 責任者確認の内容",
     tag=TAG,
     auth="none",
+    secret=SecretKind.attestation,
 )
 async def view_social_attestation(token: str) -> AttestationView:
     opened = await attestation.open_attestation(token)
@@ -301,6 +303,7 @@ async def view_social_attestation(token: str) -> AttestationView:
     summary="The owner confirms (once) / 責任者の確認",
     tag=TAG,
     auth="none",
+    secret=SecretKind.attestation,
 )
 async def answer_social_attestation(token: str, body: AttestationIn) -> AttestationResult:
     run_id, status, reasons = await attestation.submit_attestation(token, body)

@@ -20,6 +20,7 @@ from tests.factories import (
     ROLES,
     Org,
     auth,
+    console_token,
     engagement_body,
     evaluated_review,
     invited_review,
@@ -45,6 +46,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "report_social_hijack": {"description": "他団体からの報告"},
     "record_social_incident_step": {"step": "other", "note": "他団体からの記録"},
     "update_social_settings": {"public_list_enabled": True},
+    "update_audit_settings": {"checkpoint_email": "intruder@example.jp"},
     "answer_social_attestation": {
         "still_responsible": True,
         "mfa_still_on": True,
@@ -71,6 +73,7 @@ class Tenant:
     decided_review_id: str
     pending_review_id: str  # evaluated, not decided: writes to it would still be possible
     all_roles_token: str
+    all_roles_user_id: str
 
 
 def path_params(spec: Endpoint) -> list[str]:
@@ -132,8 +135,8 @@ def assert_not_found(response: httpx.Response, what: str, tenant: Tenant) -> Non
             assert secret not in response.text, f"{what} leaks {secret!r}"
 
 
-async def all_roles_user(client: httpx.AsyncClient, org: Org, email: str) -> str:
-    """A user of `org` holding every role, created by the org's admin; returns its token."""
+async def all_roles_user(client: httpx.AsyncClient, org: Org, email: str) -> tuple[str, str]:
+    """A user of `org` holding every role, created by the org's admin: its token and id."""
     user = await client.post(
         f"/api/organizations/{org.id}/users",
         json={"name": "全権限", "email": email, "roles": ROLES},
@@ -141,11 +144,7 @@ async def all_roles_user(client: httpx.AsyncClient, org: Org, email: str) -> str
     )
     assert user.status_code == 201, user.text
     assert sorted(user.json()["roles"]) == sorted(ROLES)
-    token = await client.post(
-        f"/api/users/{user.json()['id']}/tokens", json={"name": "all"}, headers=org.h("admin")
-    )
-    assert token.status_code == 201, token.text
-    return str(token.json()["token"])
+    return await console_token(user.json()["id"], "all"), str(user.json()["id"])
 
 
 async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
@@ -206,7 +205,7 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
     [task] = tasks.json()
 
     extra = await client.post(
-        f"/api/users/{b.user_ids['auditor']}/tokens", json={"name": "b"}, headers=b.h("admin")
+        f"/api/users/{b.user_ids['auditor']}/tokens", json={"name": "b"}, headers=b.h("auditor")
     )
     assert extra.status_code == 201, extra.text
     b.tokens["extra"] = extra.json()["token"]
@@ -226,13 +225,15 @@ async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
         "incident_id": incident.json()["id"],
         "task_id": task["id"],
     }
+    all_roles_token, all_roles_user_id = await all_roles_user(client, b, "all-b@example.jp")
     return Tenant(
         org=b,
         name=organization.json()["name"],
         ids=ids,
         decided_review_id=review["id"],
         pending_review_id=pending["id"],
-        all_roles_token=await all_roles_user(client, b, "all-b@example.jp"),
+        all_roles_token=all_roles_token,
+        all_roles_user_id=all_roles_user_id,
     )
 
 
@@ -258,6 +259,7 @@ async def snapshot(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:
         "social_incidents": await get(f"/api/social/accounts/{ids['account_id']}/incidents"),
         "social_tasks": await get("/api/social/tasks"),
         "social_settings": await get(f"/api/organizations/{b.id}/social-settings"),
+        "checkpoint_settings": await get(f"/api/organizations/{b.id}/checkpoint-settings"),
     }
     for review_id in (tenant.decided_review_id, tenant.pending_review_id):
         state[review_id] = {
@@ -279,7 +281,7 @@ async def test_a_gets_404_on_every_object_of_b_and_writes_nothing(
     a = org
     tenant = await build_b(client, operator_token)
     b = tenant.org
-    a_all = auth(await all_roles_user(client, a, "all-a@example.jp"))
+    a_all = auth((await all_roles_user(client, a, "all-a@example.jp"))[0])
     me = await client.get("/api/me", headers=a_all)
     assert me.json()["organization"]["id"] == a.id  # a real, working token of A's
 
@@ -325,10 +327,12 @@ async def test_a_gets_404_on_every_object_of_b_and_writes_nothing(
     assert a_after["events"] == a_events["events"]
 
     # Control: the same requests from B's own all-roles user do reach the objects, so the 404s
-    # above came from the tenant check, not from a wrong path, id or body.
+    # above came from the tenant check, not from a wrong path, id or body. (A token is minted
+    # only by its owner, so that user names itself where a user id goes.)
     b_all = auth(tenant.all_roles_token)
+    own = {"organization_id": b.id, "user_id": tenant.all_roles_user_id}
     for spec in routes + organization_routes:
-        url = fill(spec, {**tenant.ids, "organization_id": b.id})
+        url = fill(spec, {**tenant.ids, **own})
         response = await send(client, spec, url, b_all)
         assert response.status_code in (200, 201, 204, 409), (
             f"B's own {spec.method} {spec.path}: {response.status_code} {response.text}"
@@ -381,7 +385,7 @@ async def test_lists_of_a_never_contain_b(
         headers=a.h("procurement"),
     )
     assert a_engagement.status_code == 201, a_engagement.text
-    a_all = auth(await all_roles_user(client, a, "all-a@example.jp"))
+    a_all = auth((await all_roles_user(client, a, "all-a@example.jp"))[0])
 
     b_ids = {tenant.org.id, *tenant.ids.values(), *tenant.org.user_ids.values()}
     b_ids.discard(tenant.ids["requirement_id"])  # a catalog id, the same for everyone

@@ -8,7 +8,7 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from service.config import get_settings
+from service.config import Settings, get_settings
 from service.jobs import transaction
 from service.outbox import email
 from service.outbox import service as outbox
@@ -160,6 +160,32 @@ async def test_smtp_credentials_are_used(org: Org, monkeypatch: pytest.MonkeyPat
         monkeypatch.setattr(settings, "smtp_password", "correct horse")
         assert await outbox.deliver(notification_id) == DeliveryStatus.sent
         assert server.sink.count() == 1
+
+
+async def test_empty_credentials_as_compose_passes_them_mean_no_login(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """compose.yaml passes `${VETTING_SMTP_USERNAME:-}` as an empty string: no AUTH is tried, so
+    a relay without AUTH (the usual one inside a government network) accepts the message."""
+    with smtp_server() as server:  # no AUTH extension
+        monkeypatch.setenv("VETTING_SMTP_HOST", server.host)
+        monkeypatch.setenv("VETTING_SMTP_PORT", str(server.port))
+        monkeypatch.setenv("VETTING_SMTP_USERNAME", "")
+        monkeypatch.setenv("VETTING_SMTP_PASSWORD", "")
+        monkeypatch.setenv("VETTING_ISMAP_LIST_URL", "")
+        settings = Settings()
+        assert (settings.smtp_username, settings.smtp_password) == (None, None)
+        assert settings.ismap_list_url is None
+        message = email.build_email(
+            message_id="compose-1",
+            to_address="a@city.example.jp",
+            subject=SUBJECT,
+            body=BODY,
+            settings=settings,
+        )
+        await email.send_email(message, settings)
+        await email.close_connections()
+        assert len(server.sink.to("a@city.example.jp")) == 1
 
 
 async def test_a_lapsed_claim_is_taken_over_and_the_old_worker_records_nothing(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -14,8 +15,8 @@ import pytest
 from service.config import get_settings
 from service.outbox import service as outbox
 from service.outbox import webhooks
-from service.outbox.models import DeliveryStatus, Notification
-from tests.factories import Org, evaluated_review, invited_review
+from service.outbox.models import DeliveryStatus, Notification, WebhookEndpoint
+from tests.factories import Org, evaluated_review, invited_review, new_org
 from tests.receivers import HookReceiver, hook_receiver
 from workers import runtime
 
@@ -140,12 +141,51 @@ async def test_a_removed_endpoint_gets_nothing_more(
     assert listing.json()[0]["active"] is False
 
 
-async def test_internal_addresses_are_refused_unless_allowed(
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hooks",
+        "http://localhost/hooks",  # a name: resolved, and every address checked
+        "http://10.1.2.3/hooks",
+        "http://[::1]/hooks",
+        "http://[::ffff:192.168.0.1]/hooks",
+        "https://169.254.169.254/latest/meta-data",
+    ],
+)
+async def test_internal_addresses_are_refused_at_registration(
+    client: httpx.AsyncClient, org: Org, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_allow_private_addresses", False)
+    refused = await client.post("/api/webhooks", json={"url": url}, headers=org.h("admin"))
+    assert refused.status_code == 422, refused.text
+    body = refused.json()
+    assert body["error"] == "validation_failed" and "non-public" in body["fields"]["url"]
+    assert body["detail"].startswith("Webhookの宛先")
+    listing = await client.get("/api/webhooks", headers=org.h("admin"))
+    assert url not in {hook["url"] for hook in listing.json()}  # nothing half-written
+
+
+async def test_a_public_address_is_accepted_and_an_unresolvable_name_checked_at_delivery(
     client: httpx.AsyncClient, org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(get_settings(), "webhook_allow_private_addresses", False)
+    public = await register(client, org, "https://93.184.215.14/hooks", events=["ping"])
+    assert public["url"] == "https://93.184.215.14/hooks"
+    # A name that does not resolve (yet) is accepted; a delivery refuses it while it does not.
+    unknown = await register(client, org, "https://hooks.invalid/in", events=["ping"])
+    await client.post(f"/api/webhooks/{unknown['id']}/ping", headers=org.h("admin"))
+    await runtime.wait_idle()
+    row = await Notification.get(endpoint_id=unknown["id"])
+    assert row.status == DeliveryStatus.failed and "cannot resolve hooks.invalid" in row.last_error
+
+
+async def test_an_address_allowed_then_disallowed_is_refused_at_delivery(
+    client: httpx.AsyncClient, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_allow_private_addresses", True)
     with hook_receiver() as receiver:
         hook = await register(client, org, receiver.url, events=["ping"])
+        monkeypatch.setattr(get_settings(), "webhook_allow_private_addresses", False)
         await client.post(f"/api/webhooks/{hook['id']}/ping", headers=org.h("admin"))
         await runtime.wait_idle()
         assert receiver.requests == []
@@ -183,3 +223,43 @@ async def test_a_slow_or_absent_receiver_is_a_failed_attempt_not_an_error(
     row = await Notification.get(endpoint_id=hook["id"])
     assert row.status == DeliveryStatus.pending and "ConnectError" in row.last_error
     assert row.next_attempt_at <= datetime.now(UTC)  # base 0 in this test: due again at once
+
+
+async def test_an_organization_has_a_bounded_number_of_endpoints(
+    client: httpx.AsyncClient, org: Org, operator_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_max_per_organization", 3)
+    hooks = [await register(client, org, f"https://hooks.example.jp/{n}") for n in range(3)]
+    refused = await client.post(
+        "/api/webhooks", json={"url": "https://hooks.example.jp/4"}, headers=org.h("admin")
+    )
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["error"] == "webhook_limit_reached"
+    assert "3件まで" in body["detail"] and "at most 3 webhook endpoints" in body["detail"]
+    listed = await client.get("/api/webhooks", headers=org.h("admin"))
+    assert [h["url"] for h in listed.json()] == [f"https://hooks.example.jp/{n}" for n in range(3)]
+    # Another organization has its own allowance; a removed endpoint frees a place.
+    other = await new_org(client, operator_token)
+    await register(client, other, "https://hooks.example.jp/other")
+    removed = await client.delete(f"/api/webhooks/{hooks[0]['id']}", headers=org.h("admin"))
+    assert removed.status_code == 204
+    await register(client, org, "https://hooks.example.jp/4")
+
+
+async def test_the_endpoint_limit_holds_when_admins_register_at_once(
+    client: httpx.AsyncClient, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_max_per_organization", 3)
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                "/api/webhooks",
+                json={"url": f"https://hooks.example.jp/at-once/{n}"},
+                headers=org.h("admin"),
+            )
+            for n in range(8)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [201] * 3 + [409] * 5
+    assert await WebhookEndpoint.filter(organization_id=org.id, active=True).count() == 3

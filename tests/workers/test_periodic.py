@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -61,10 +62,42 @@ async def test_the_scheduler_holds_every_periodic_job() -> None:
     assert {job.id for job in scheduler.get_jobs()} == {
         "due_sweep",
         "outbox_sweep",
+        "evaluation_sweep",
         "ismap_refresh",
         "profile_update_sweep",
         "social_reverification",
+        "audit_checkpoint",
     }
+
+
+async def test_the_evaluation_sweep_resends_reviews_left_submitted(
+    client: httpx.AsyncClient, org: Org, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A review whose evaluation job was lost stays `submitted`; the scheduler's periodic sweep
+    (not only an API's start) sends it again, once it has waited a sweep interval."""
+    caplog.set_level(logging.INFO, logger="workers.periodic")
+    review = await evaluated_review(client, org)
+    # The job was lost: submitted, no verdicts, no evaluation.
+    await Verdict.filter(review_id=review["id"]).delete()
+    await Evaluation.filter(review_id=review["id"]).delete()
+    submitted_at = datetime.now(UTC)
+    await Review.filter(id=review["id"]).update(status="submitted", submitted_at=submitted_at)
+    settings = get_settings().model_copy(update={"evaluation_sweep_minutes": 10})
+
+    await periodic.evaluation_sweep(settings)  # just submitted: its job may still be queued
+    await runtime.wait_idle()
+    assert (await Review.get(id=review["id"])).status == "submitted"
+
+    waited = submitted_at - timedelta(minutes=11)
+    await Review.filter(id=review["id"]).update(submitted_at=waited)
+    assert await periodic.evaluation_sweep(settings) >= 1
+    await runtime.wait_idle()
+    assert (await Review.get(id=review["id"])).status == "evaluated"
+    assert "evaluation sweep:" in caplog.text
+    # The next sweep (or a second scheduler) finds nothing: evaluated once.
+    await periodic.evaluation_sweep(settings)
+    await runtime.wait_idle()
+    assert await Evaluation.filter(review_id=review["id"]).count() == 1
 
 
 async def test_the_profile_update_sweep_reevaluates_open_reviews_once(
@@ -123,3 +156,27 @@ async def test_the_embedded_timer_sends_due_reminders_without_any_other_process(
         users = (await client.get("/api/users", headers=org.h("admin"))).json()
         owner = next(u["email"] for u in users if u["roles"] == ["procurement"])
         assert len(smtp.sink.to(owner)) == 5
+
+
+async def test_a_job_still_waiting_is_not_queued_again(
+    app: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An outbox sweep that finds a row whose job has not started yet (every slot busy with a
+    slow receiver) adds nothing: a large backlog is not queued again each minute."""
+    from service.jobs import Job, dispatch_now
+    from service.outbox import service as outbox
+
+    ran: list[str] = []
+
+    async def deliver(notification_id: str) -> None:
+        ran.append(notification_id)
+
+    monkeypatch.setattr(outbox, "deliver", deliver)
+    job = Job(outbox.DELIVER_ACTOR, ("3f2a9c81-0000-4000-8000-000000000001",))
+    dispatch_now(job)
+    dispatch_now(job)  # before the loop ran anything: the first is still waiting
+    await runtime.wait_idle()
+    assert ran == [job.args[0]]
+    dispatch_now(job)  # once it has run, the same job may run again (news after it read)
+    await runtime.wait_idle()
+    assert ran == [job.args[0]] * 2
