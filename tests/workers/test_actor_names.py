@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from service import jobs
-from workers import runtime
+from workers import actors
 
 
 def test_every_job_name_is_an_actor_and_every_actor_is_named_there() -> None:
     names = {value for key, value in vars(jobs).items() if key.isupper() and isinstance(value, str)}
-    assert names == set(runtime.ACTORS)
+    assert names == set(actors.ACTORS)
     assert len(names) == 4

@@ -13,6 +13,7 @@ import pytest
 from service.catalog.loader import current_catalog, install_catalog
 from service.checks.models import Evaluation, Verdict
 from service.config import get_settings
+from service.jobs import DELIVER_NOTIFICATION
 from service.reminders.models import Reminder, ReminderStatus
 from service.reviews.models import Review
 from tests.checks.catalogs import ADDED, NEW, OLD, REMOVED, CatalogFolders
@@ -172,7 +173,7 @@ async def test_a_job_still_waiting_is_not_queued_again(
         ran.append(notification_id)
 
     monkeypatch.setattr(outbox, "deliver", deliver)
-    job = Job(outbox.DELIVER_ACTOR, ("3f2a9c81-0000-4000-8000-000000000001",))
+    job = Job(DELIVER_NOTIFICATION, ("3f2a9c81-0000-4000-8000-000000000001",))
     dispatch_now(job)
     dispatch_now(job)  # before the loop ran anything: the first is still waiting
     await runtime.wait_idle()
