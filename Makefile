@@ -2,18 +2,37 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Exact versions of every dependency (`make lock` writes them from pyproject.toml).
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
 
-.PHONY: run test install install-dev system-deps check migrations
+.PHONY: run test install install-dev system-deps check migrations lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Install from the lock file, again only when it or pyproject.toml changed (stamp files in .venv).
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
 
-install-dev: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: $(DEV_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+## lock: after a change to the dependencies in pyproject.toml, write both lock files again (uv)
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet 'uv>=0.4'
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --python-version 3.11 \
+	  -o $(DEV_LOCK)
+	$(BIN)/uv pip compile --quiet pyproject.toml --python-version 3.11 -c $(DEV_LOCK) -o $(LOCK)
 
 ## run: install into .venv, apply migrations, start on SQLite with in-process jobs
 run: install
@@ -31,11 +50,12 @@ system-deps:
 	         libreoffice-writer-nogui poppler-utils fonts-ipaexfont-mincho \
 	         chromium fonts-ipaexfont-gothic docker-compose; }
 
-## check: lint, format check, strict typing
+## check: lint, format check, strict typing, the layer contracts (pyproject.toml, importlinter)
 check:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## test: install with dev tools, then lint, type-check and run the whole suite
 test: install-dev system-deps check

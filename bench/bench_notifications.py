@@ -174,8 +174,8 @@ async def one_round(emails: int, n: int, send: Any) -> tuple[float, float]:
     """
     from service.accounts.models import Organization
     from service.jobs import Job, set_dispatcher, transaction
-    from service.notifications import outbox
-    from service.notifications.models import DeliveryStatus, Notification
+    from service.outbox import service as outbox
+    from service.outbox.models import DeliveryStatus, Notification
 
     organization = await Organization.create(name=f"bench {n}")
     held: list[Job] = []

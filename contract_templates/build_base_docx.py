@@ -6,7 +6,8 @@ Run from the repository root after changing a style, and commit the result:
 
 The renderer (service/contracts/render.py) opens base.docx, empties its body and writes the
 contract with these styles; the loader refuses a base .docx that lacks one of them
-(REQUIRED_STYLES there). Legal staff may also restyle base.docx in Word, keeping the style names.
+(REQUIRED_STYLES in service/catalog/base_document.py). Legal staff may also restyle base.docx in
+Word, keeping the style names.
 """
 
 from __future__ import annotations

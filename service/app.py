@@ -17,24 +17,20 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 # Importing the endpoint modules registers their routes.
 from service.accounts import endpoints as _accounts  # noqa: F401
 from service.audit import endpoints as _audit  # noqa: F401
-from service.catalog import endpoints as _catalog  # noqa: F401
-from service.catalog.loader import install_catalog, load_catalog
 from service.checks import endpoints as _checks  # noqa: F401
 from service.config import Settings, get_settings
 from service.contracts import endpoints as _contracts  # noqa: F401
-from service.db import close_db, init_db
+from service.decisions import endpoints as _decisions  # noqa: F401
 from service.engagements import endpoints as _engagements  # noqa: F401
 from service.errors import AppError
 from service.evidence import endpoints as _evidence  # noqa: F401
 from service.evidence.storage import EvidenceStore
+from service.html_pages import redact_access_log
 from service.ismap import endpoints as _ismap  # noqa: F401
 from service.notifications import endpoints as _notifications  # noqa: F401
-from service.notifications.email import close_connections
 from service.notifications.endpoints import CALENDAR_FEED_PATHS
 from service.notifications.service import CALENDAR_PREFIX
-from service.notifications.webhooks import close_clients
 from service.openapi import build_openapi
-from service.portal.rendering import redact_access_log
 from service.portal.routes import portal_mount
 from service.questionnaire import endpoints as _questionnaire  # noqa: F401
 from service.reminders import endpoints as _reminders  # noqa: F401
@@ -77,12 +73,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        from workers import runtime
+        from workers import lifecycle, runtime
 
-        install_catalog(load_catalog(settings))  # a broken data file stops the start here
-        await init_db(settings)
+        await lifecycle.start(settings)  # a broken data file stops the start here
         EvidenceStore(settings.evidence_dir).prepare()
-        runtime.start(settings.broker_url)
         if runtime.runs_periodic_jobs(settings):
             runtime.start_periodic(settings)
         swept = await runtime.sweep()
@@ -91,11 +85,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            await runtime.shutdown(settings.shutdown_grace_seconds)
+            await lifecycle.stop(settings)
             await throttle.close()
-            await close_clients()
-            await close_connections()
-            await close_db()
 
     routes = [
         Route("/openapi.json", openapi_json, include_in_schema=False),

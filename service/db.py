@@ -34,6 +34,7 @@ MODEL_MODULES = [
     "service.evidence.models",
     "service.portal.models",
     "service.reminders.models",
+    "service.outbox.models",
     "service.notifications.models",
     "service.social.models",
 ]

@@ -1,6 +1,6 @@
 """Transactions that append their audit events last and send their jobs only after they commit.
 
-A service function calls `enqueue_after_commit("evaluate_review", review_id)` inside
+A service function calls `enqueue_after_commit(EVALUATE_REVIEW, review_id)` inside
 `transaction()`; the job is dispatched once the outermost transaction commits and dropped on
 rollback. Neither dramatiq nor Tortoise ships this. The audit events the transaction recorded
 are chained and inserted as its last statements (service.audit.service: the chain head's lock
@@ -21,6 +21,13 @@ from tortoise.transactions import in_transaction
 from service.audit import service as audit
 
 log = logging.getLogger(__name__)
+
+
+# The jobs there are: the names of the workers' actors (workers/actors.py), the one list.
+EVALUATE_REVIEW = "evaluate_review"
+FIRE_REMINDER = "fire_reminder"
+DELIVER_NOTIFICATION = "deliver_notification"
+VERIFY_SOCIAL_ACCOUNT = "verify_social_account"
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,8 @@ import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware, MiddlewareError
 
-from service.catalog.loader import install_catalog, load_catalog
 from service.config import get_settings
-from service.db import close_db, init_db
-from service.notifications.email import close_connections
-from service.notifications.webhooks import close_clients
-from workers import actors, runtime
+from workers import actors, lifecycle, runtime
 from workers.broker import broker
 
 
@@ -34,20 +30,18 @@ class DatabaseLifecycle(Middleware):
         loop_thread = get_event_loop_thread()
         assert loop_thread is not None, "the AsyncIO middleware must come first"
         try:
-            install_catalog(load_catalog())  # a broken data file stops the worker here
-            loop_thread.run_coroutine(init_db())  # so does a database it cannot reach
+            # A broken data file stops the worker here, and so does a database it cannot reach.
+            # Jobs that an actor asks for after its commit (e.g. deliveries) go to the same broker.
+            loop_thread.run_coroutine(lifecycle.start(get_settings()))
         except Exception as exc:
             raise WorkerBootFailed(f"the worker cannot start: {exc}") from exc
-        # Jobs that an actor asks for after its commit (e.g. deliveries) go to the same broker.
-        runtime.start(get_settings().broker_url)
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
         loop_thread = get_event_loop_thread()
-        runtime.stop()
-        if loop_thread is not None:
-            loop_thread.run_coroutine(close_clients())
-            loop_thread.run_coroutine(close_connections())
-            loop_thread.run_coroutine(close_db())
+        if loop_thread is None:
+            runtime.stop()
+            return
+        loop_thread.run_coroutine(lifecycle.stop(get_settings()))
 
 
 broker.add_middleware(DatabaseLifecycle())

@@ -9,28 +9,34 @@ nothing twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from service import hooks
+from service.audit.checkpoints import make_checkpoints
+from service.audit.service import SYSTEM
+from service.checks.reevaluation import reevaluate_reviews
 from service.config import Settings
-from service.jobs import Job, dispatch_now
-from service.notifications.outbox import DELIVER_ACTOR, due_for_delivery
-from service.reminders.service import FIRE_ACTOR, due_reminder_ids
+from service.ismap.refresh import refresh_ismap_list
+from service.jobs import DELIVER_NOTIFICATION, FIRE_REMINDER, Job, dispatch_now
+from service.jst import JST
+from service.outbox.service import due_for_delivery
+from service.reminders.service import due_reminder_ids
+from service.social.verification import sweep as social_sweep
 
 log = logging.getLogger(__name__)
-JST = ZoneInfo("Asia/Tokyo")
 
 
 async def due_sweep() -> int:
     """Reminders whose day has come: one fire_reminder job each."""
     ids = await due_reminder_ids()
     for reminder_id in ids:
-        dispatch_now(Job(FIRE_ACTOR, (reminder_id,)))
+        dispatch_now(Job(FIRE_REMINDER, (reminder_id,)))
     log.info("due sweep: %d reminder(s) due", len(ids))
     return len(ids)
 
@@ -39,7 +45,7 @@ async def outbox_sweep() -> int:
     """Emails and webhooks whose next attempt is due, or whose worker died while sending."""
     ids = await due_for_delivery()
     for notification_id in ids:
-        dispatch_now(Job(DELIVER_ACTOR, (notification_id,)))
+        dispatch_now(Job(DELIVER_NOTIFICATION, (notification_id,)))
     if ids:
         log.info("outbox sweep: %d delivery(ies) due", len(ids))
     return len(ids)
@@ -61,21 +67,13 @@ async def ismap_refresh(settings: Settings) -> str:
     if not settings.ismap_list_url:
         log.info("ISMAP refresh: VETTING_ISMAP_LIST_URL is not set; nothing to do")
         return "not configured"
-    hook = hooks.get_hook(hooks.ISMAP_REFRESH)
-    if hook is None:
-        log.warning("ISMAP refresh: a list URL is set but no ISMAP importer is installed")
-        return "no importer"
-    await hook(settings.ismap_list_url)
+    await refresh_ismap_list(settings.ismap_list_url)
     log.info("ISMAP refresh: done from %s", settings.ismap_list_url)
     return "done"
 
 
 async def social_reverification() -> str:
-    hook = hooks.get_hook(hooks.SOCIAL_REVERIFICATION)
-    if hook is None:
-        log.info("social-media re-verification: nothing installed; nothing to do")
-        return "not installed"
-    await hook()
+    await social_sweep()
     log.info("social-media re-verification: done")
     return "done"
 
@@ -86,9 +84,6 @@ async def profile_update_sweep(settings: Settings) -> str:
     Safe to run twice or in two schedulers: a review already re-evaluated is skipped."""
     if not settings.reevaluate_on_profile_update:
         return "off"
-    from service.audit.service import SYSTEM
-    from service.checks.reevaluation import reevaluate_reviews
-
     report = await reevaluate_reviews(actor=SYSTEM)
     if report.considered:
         log.info(
@@ -104,8 +99,6 @@ async def profile_update_sweep(settings: Settings) -> str:
 async def audit_checkpoint(settings: Settings) -> str:
     """A signed checkpoint of every audit chain that grew, in the file and to where each
     organization asked (service.audit.checkpoints); a chain that does not verify is logged."""
-    from service.audit.checkpoints import make_checkpoints
-
     outcomes = await make_checkpoints(settings=settings)
     written = sum(1 for outcome in outcomes if outcome.status == "written")
     broken = [outcome.organization_id for outcome in outcomes if outcome.status == "broken"]
@@ -114,65 +107,66 @@ async def audit_checkpoint(settings: Settings) -> str:
     return f"{written} written"
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    id: str
+    run: Callable[..., Awaitable[object]]
+    trigger: BaseTrigger
+    args: tuple[Settings, ...] = ()
+
+
+def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
+    """Every periodic job, in one table: what runs, when, and with what."""
+    hour, minute = (int(part) for part in settings.due_sweep_time.split(":"))
+    return [
+        # Daily at the set time, then hourly until midnight for anything a failed job left.
+        PeriodicJob(
+            "due_sweep", due_sweep, CronTrigger(hour=f"{hour}-23", minute=minute, timezone=JST)
+        ),
+        PeriodicJob(
+            "outbox_sweep",
+            outbox_sweep,
+            IntervalTrigger(seconds=settings.outbox_sweep_seconds, timezone=JST),
+        ),
+        PeriodicJob(
+            "evaluation_sweep",
+            evaluation_sweep,
+            IntervalTrigger(minutes=settings.evaluation_sweep_minutes, timezone=JST),
+            (settings,),
+        ),
+        PeriodicJob(
+            "ismap_refresh",
+            ismap_refresh,
+            CronTrigger(hour=5, minute=30, timezone=JST),
+            (settings,),
+        ),
+        PeriodicJob(
+            "profile_update_sweep",
+            profile_update_sweep,
+            IntervalTrigger(hours=1, timezone=JST),
+            (settings,),
+        ),
+        PeriodicJob(
+            "audit_checkpoint",
+            audit_checkpoint,
+            IntervalTrigger(minutes=settings.audit_checkpoint_minutes, timezone=JST),
+            (settings,),
+        ),
+        PeriodicJob(
+            "social_reverification",
+            social_reverification,
+            CronTrigger(hour=6, minute=30, timezone=JST),
+        ),
+    ]
+
+
 def build_scheduler(settings: Settings) -> AsyncIOScheduler:
     """The periodic jobs; the sweeps also run once at start, to catch up on what was missed."""
-    hooks.load_hook_modules()
     scheduler = AsyncIOScheduler(timezone=JST)
-    hour, minute = (int(part) for part in settings.due_sweep_time.split(":"))
     now = datetime.now(JST)
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
-    # Daily at the set time, then hourly until midnight for anything a failed job left pending.
-    scheduler.add_job(
-        due_sweep,
-        CronTrigger(hour=f"{hour}-23", minute=minute, timezone=JST),
-        id="due_sweep",
-        next_run_time=now,
-        **common,
-    )
-    scheduler.add_job(
-        outbox_sweep,
-        IntervalTrigger(seconds=settings.outbox_sweep_seconds, timezone=JST),
-        id="outbox_sweep",
-        next_run_time=now,
-        **common,
-    )
-    scheduler.add_job(
-        evaluation_sweep,
-        IntervalTrigger(minutes=settings.evaluation_sweep_minutes, timezone=JST),
-        args=[settings],
-        id="evaluation_sweep",
-        next_run_time=now,
-        **common,
-    )
-    scheduler.add_job(
-        ismap_refresh,
-        CronTrigger(hour=5, minute=30, timezone=JST),
-        args=[settings],
-        id="ismap_refresh",
-        next_run_time=now,
-        **common,
-    )
-    scheduler.add_job(
-        profile_update_sweep,
-        IntervalTrigger(hours=1, timezone=JST),
-        args=[settings],
-        id="profile_update_sweep",
-        next_run_time=now,
-        **common,
-    )
-    scheduler.add_job(
-        audit_checkpoint,
-        IntervalTrigger(minutes=settings.audit_checkpoint_minutes, timezone=JST),
-        args=[settings],
-        id="audit_checkpoint",
-        next_run_time=now,
-        **common,
-    )
-    scheduler.add_job(
-        social_reverification,
-        CronTrigger(hour=6, minute=30, timezone=JST),
-        id="social_reverification",
-        next_run_time=now,
-        **common,
-    )
+    for job in periodic_jobs(settings):
+        scheduler.add_job(
+            job.run, job.trigger, args=list(job.args), id=job.id, next_run_time=now, **common
+        )
     return scheduler

@@ -17,16 +17,15 @@ from dramatiq import Message
 from tortoise.expressions import Q
 
 from service.config import Settings
-from service.jobs import Job, dispatch_now, set_dispatcher
+from service.jobs import EVALUATE_REVIEW, Job, dispatch_now, set_dispatcher
 from service.reviews.models import Review
 from service.reviews.states import ReviewStatus
 from workers.broker import QUEUE, broker
 
 log = logging.getLogger(__name__)
 _running: set[asyncio.Task[None]] = set()
-# Sent by name: a process that only sends jobs to the broker (the scheduler) never imports the
-# actors and what they need (the policy engine and the rest), which keeps it small.
-EVALUATE_ACTOR = "evaluate_review"
+# Jobs are sent by name (service/jobs.py): a process that only sends jobs to the broker (the
+# scheduler) never imports the actors and what they need, which keeps it small.
 # Jobs waiting for a slot: a sweep that finds the same row again before its job started (a slow
 # receiver holds every slot) adds nothing, so a large backlog is not queued again each minute.
 # A job that has started no longer counts: news after it read the database needs a new run.
@@ -124,7 +123,7 @@ async def sweep(*, submitted_before: datetime | None = None) -> int:
         )
     pending = await reviews.values_list("id", flat=True)
     for review_id in pending:
-        dispatch_now(Job(EVALUATE_ACTOR, (str(review_id),)))
+        dispatch_now(Job(EVALUATE_REVIEW, (str(review_id),)))
     return len(pending)
 
 

@@ -10,26 +10,20 @@ import asyncio
 import logging
 import signal
 
-from service.catalog.loader import install_catalog, load_catalog
 from service.config import Settings
-from service.db import close_db, init_db
-from service.notifications.email import close_connections
-from service.notifications.webhooks import close_clients
 
 log = logging.getLogger(__name__)
 
 
 async def run_scheduler(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    from workers import runtime
+    from workers import lifecycle
     from workers.periodic import build_scheduler
 
-    install_catalog(load_catalog(settings))  # re-review rounds need the questionnaires
-    await init_db(settings)
+    await lifecycle.start(settings)  # re-review rounds need the questionnaires
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    runtime.start(settings.broker_url)
     scheduler = build_scheduler(settings)
     scheduler.start()
     mode = "sending jobs to the broker" if settings.broker_url else "running jobs in-process"
@@ -38,8 +32,5 @@ async def run_scheduler(settings: Settings, *, stop: asyncio.Event | None = None
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
-        await runtime.shutdown(settings.shutdown_grace_seconds)
-        await close_clients()
-        await close_connections()
-        await close_db()
+        await lifecycle.stop(settings)
         log.info("scheduler stopped")

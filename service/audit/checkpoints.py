@@ -32,7 +32,7 @@ from service.audit.service import record
 from service.config import Settings, get_settings
 from service.errors import NotFound
 from service.jobs import transaction
-from service.notifications.outbox import emit_event, queue_email
+from service.outbox.service import emit_event, queue_email
 
 log = logging.getLogger(__name__)
 EVENT_TYPE = "audit.checkpoint"

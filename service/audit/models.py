@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from tortoise import fields
 from tortoise.models import Model
 
-from service.accounts.models import Organization
+if TYPE_CHECKING:  # the audit chain sits under accounts; the relation is named by string
+    from service.accounts.models import Organization
 
 
 class AuditEvent(Model):

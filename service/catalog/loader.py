@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from service.catalog.answer_ids import READ_BY_KIND, check_latest_forms
+from service.catalog.base_document import check_base_document
 from service.catalog.contract_templates import ContractTemplate, TemplateRole
 from service.catalog.expressions import ExpressionError
 from service.catalog.forms import Form
@@ -179,6 +181,15 @@ def load_catalog(settings: Settings | None = None) -> Catalog:
     if not forms or not profiles or not templates:
         raise CatalogError(str(root), None, "forms/, policies/ and contract_templates/ need files")
 
+    latest: dict[str, tuple[str, frozenset[str]]] = {}
+    for kind in READ_BY_KIND:
+        candidates = [
+            (key, entry) for key, entry in forms.items() if kind in entry[1].engagement_kinds
+        ]
+        if candidates:
+            _, (name, form) = max(candidates, key=lambda item: item[0])
+            latest[kind] = (name, frozenset(q.id for q in form.questions))
+    check_latest_forms(latest)
     question_ids = frozenset(q.id for _, form in forms.values() for q in form.questions)
     requirement_ids = frozenset(
         r.id for _, profile in profiles.values() for r in profile.all_requirements
@@ -222,8 +233,6 @@ def _check_templates(
     root: Path,
 ) -> dict[str, bytes]:
     """Compile conditions, resolve annexes and requirement ids, and load the base .docx files."""
-    from service.contracts.render import check_base_document
-
     annex_ids = {t.id for _, t in templates.values() if t.role == TemplateRole.annex}
     base_documents: dict[str, bytes] = {}
     for name, template in templates.values():

@@ -1,4 +1,9 @@
-"""Plain SQL for the re-evaluation batch: verdict rows read and written without ORM objects.
+"""The one module that writes the verdict and evaluation tables, and the plain SQL of the
+re-evaluation batch: verdict rows read and written without ORM objects.
+
+Writers: an evaluation replaces a review's verdicts (ORM objects, one review), the batch inserts
+and deletes rows (plain SQL, many reviews), and an override is a conditional UPDATE of the
+verdict the reviewer saw.
 
 Building a Tortoise model (or converting every column of a values() row) costs tens of
 microseconds; 100,000 reviews of 60 requirements are six million rows. The batch reads only the
@@ -13,9 +18,13 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+
+from service.checks.models import Evaluation, Outcome, Verdict
 
 
 def _sql(conn: BaseDBAsyncClient, statement: str) -> str:
@@ -115,26 +124,21 @@ async def overrides(
     return found
 
 
-VERDICT_COLUMNS = (
-    "id",
-    "organization_id",
-    "review_id",
-    "requirement_id",
-    "profile_id",
-    "profile_version",
-    "outcome",
-    "severity",
-    "on_fail",
-    "reason",
-    "sources",
-    "inputs",
-    "override_outcome",
-    "override_reason",
-    "overridden_by_id",
-    "overridden_at",
-    "evaluated_at",
-    "fingerprint",
-)
+def table_columns(model: type[Model]) -> tuple[str, ...]:
+    """The columns of the model's table, from its metadata: rows for the bulk writes below are
+    dicts by column name, laid out in this order (tests/checks/test_bulk_columns.py)."""
+    return tuple(model._meta.fields_db_projection.values())
+
+
+def _ordered(
+    model: type[Model], rows: list[dict[str, Any]]
+) -> tuple[tuple[str, ...], list[list[Any]]]:
+    columns = table_columns(model)
+    if set(rows[0]) != set(columns):
+        raise ValueError(
+            f"{model._meta.db_table} rows name {sorted(set(rows[0]) ^ set(columns))} wrongly"
+        )
+    return columns, [[row[c] for c in columns] for row in rows]
 
 
 async def _insert(
@@ -151,10 +155,11 @@ async def _insert(
     await conn.execute_many(statement, rows)
 
 
-async def insert_verdicts(conn: BaseDBAsyncClient, rows: list[list[Any]]) -> None:
-    """Rows in VERDICT_COLUMNS order; JSON columns already encoded as text."""
+async def insert_verdicts(conn: BaseDBAsyncClient, rows: list[dict[str, Any]]) -> None:
+    """Rows by column name; JSON columns already encoded as text."""
     if rows:
-        await _insert(conn, "verdict", VERDICT_COLUMNS, rows)
+        columns, ordered = _ordered(Verdict, rows)
+        await _insert(conn, "verdict", columns, ordered)
 
 
 async def delete_verdicts(conn: BaseDBAsyncClient, verdict_ids: Sequence[str]) -> None:
@@ -164,34 +169,53 @@ async def delete_verdicts(conn: BaseDBAsyncClient, verdict_ids: Sequence[str]) -
         await conn.execute_query(_sql(conn, statement), part)
 
 
-EVALUATION_COLUMNS = (
-    "id",
-    "organization_id",
-    "review_id",
-    "trigger",
-    "run_id",
-    "profile_id",
-    "profile_version",
-    "previous_profile_version",
-    "review_status",
-    "applied",
-    "counts",
-    "changes",
-    "findings",
-    "ismap_snapshot_id",
-    "created_at",
-)
-
-
-async def insert_evaluations(conn: BaseDBAsyncClient, rows: list[list[Any]]) -> None:
-    """Rows in EVALUATION_COLUMNS order; JSON columns as Python values (encoded here)."""
+async def insert_evaluations(conn: BaseDBAsyncClient, rows: list[dict[str, Any]]) -> None:
+    """Rows by column name; JSON columns as Python values (encoded here)."""
     if not rows:
         return
     encoded = [
-        [*row[:10], _dump(row[10]), _dump(row[11]), _dump(row[12]), *row[13:]] for row in rows
+        {**row, **{name: _dump(row[name]) for name in ("counts", "changes", "findings")}}
+        for row in rows
     ]
-    await _insert(conn, "evaluation", EVALUATION_COLUMNS, encoded)
+    columns, ordered = _ordered(Evaluation, encoded)
+    await _insert(conn, "evaluation", columns, ordered)
 
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+async def replace_review_verdicts(
+    conn: BaseDBAsyncClient, review_id: str, verdicts: list[Verdict]
+) -> None:
+    """An evaluation's verdicts take the place of whatever the review had."""
+    await Verdict.filter(review_id=review_id).using_db(conn).delete()
+    await Verdict.bulk_create(verdicts, using_db=conn)
+
+
+async def add_evaluation(conn: BaseDBAsyncClient, **values: Any) -> Evaluation:
+    return await Evaluation.create(**values, using_db=conn)
+
+
+async def set_override(
+    conn: BaseDBAsyncClient,
+    verdict: Verdict,
+    *,
+    outcome: Outcome,
+    reason: str,
+    by: str,
+    at: datetime,
+) -> bool:
+    """The reviewer's override, on the verdict as it was read: a conditional UPDATE, so a verdict
+    a re-evaluation replaced meanwhile (a new row) is not overridden blindly. True when written."""
+    updated = (
+        await Verdict.filter(id=verdict.id, outcome=verdict.outcome)
+        .using_db(conn)
+        .update(
+            override_outcome=outcome,
+            override_reason=reason,
+            overridden_by_id=by,
+            overridden_at=at,
+        )
+    )
+    return updated == 1

@@ -1,5 +1,6 @@
-"""Checks API: re-evaluating an organization's reviews under the latest profile versions, and
-each review's evaluations."""
+"""Checks API: re-evaluating an organization's reviews under the latest profile versions, each
+review's evaluations and verdicts (with overrides), and reloading the catalog (which may
+re-evaluate)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,28 @@ from uuid import UUID
 from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
+from service.audit.service import record
+from service.catalog.loader import current_catalog
+from service.catalog.reload import reload_catalog
 from service.checks import service
+from service.checks.models import Verdict
 from service.checks.reevaluation import ReevaluationReport, reevaluate_reviews
 from service.checks.schemas import (
+    CatalogReloadCreate,
+    CatalogReloadOut,
     EvaluationOut,
+    OverrideCreate,
     ReevaluationCreate,
     ReevaluationOut,
     ReviewChangesOut,
+    SourceOut,
     TimingsOut,
+    VerdictOut,
 )
+from service.errors import Forbidden, ValidationFailed
+from service.jobs import transaction
+from service.reviews.models import Review
+from service.reviews.service import get_review
 from service.routing import endpoint
 
 TAG = "checks"
@@ -82,3 +96,117 @@ async def list_evaluations(principal: Principal, review_id: UUID) -> list[Evalua
         EvaluationOut.model_validate(e, from_attributes=True)
         for e in await service.list_evaluations(principal, str(review_id))
     ]
+
+
+# The catalog is data under every domain; reloading it lives here, where it may re-evaluate.
+@endpoint(
+    "POST",
+    "/api/catalog/reload",
+    summary="Reload the data folders, keeping the last good / 定義ファイルの再読込",
+    tag="catalog",
+    roles={Role.admin},
+    operator_only=True,
+)
+async def reload(principal: Principal, body: CatalogReloadCreate) -> CatalogReloadOut:
+    # The catalog serves every tenant: only the operator organization's admin may swap it.
+    if not principal.is_operator_admin:
+        raise Forbidden(
+            "only an admin of the operator organization may reload the catalog / "
+            "定義ファイルの再読込は運用管理組織の管理者のみ行えます"
+        )
+    result = reload_catalog()
+    async with transaction() as conn:
+        await record(
+            conn,
+            organization_id=principal.organization_id,
+            actor=principal.actor,
+            action="catalog.reloaded" if result.installed else "catalog.reload_refused",
+            object_type="catalog",
+            object_id="catalog",
+            data={
+                "added": result.added,
+                "removed": result.removed,
+                "problem": vars(result.problem) if result.problem else None,
+            },
+        )
+    if result.problem is not None:
+        problem = result.problem
+        where = f"{problem.file}: {problem.item}" if problem.item else problem.file
+        raise ValidationFailed(
+            f"{where}: {problem.problem} / 定義ファイルに誤りがあるため読み込みませんでした"
+            "（現在の定義を使い続けます）",
+            fields={"file": problem.file, "item": problem.item or "", "problem": problem.problem},
+        )
+    out = CatalogReloadOut(
+        added=result.added,
+        removed=result.removed,
+        newer_profiles=result.newer_profiles,
+        counts=result.counts,
+    )
+    if body.reevaluate and result.newer_profiles:
+        out.reevaluation = reevaluation_out(await reevaluate_reviews(actor=principal.actor))
+    return out
+
+
+def verdict_out(verdict: Verdict, review: Review) -> VerdictOut:
+    # A review's verdicts stand under its profile version (a verdict carried over from an older
+    # version says what that version would say); once the file left policies/, the latest.
+    version = review.profile_version or verdict.profile_version
+    catalog = current_catalog()
+    profile = catalog.profiles.get((verdict.profile_id, version)) or catalog.latest_profile(
+        verdict.profile_id
+    )
+    requirement = profile.requirement(verdict.requirement_id) if profile else None
+    unknown = {"ja": verdict.requirement_id, "en": verdict.requirement_id}
+    return VerdictOut(
+        requirement_id=verdict.requirement_id,
+        title=requirement.title.model_dump() if requirement else unknown,
+        outcome=verdict.outcome,
+        effective_outcome=verdict.effective_outcome,
+        severity=verdict.severity,
+        on_fail=verdict.on_fail,
+        reason=verdict.reason,
+        remediation=requirement.remediation.model_dump() if requirement else {"ja": "", "en": ""},
+        sources=[SourceOut(**s) for s in verdict.sources],
+        inputs=verdict.inputs,
+        profile_id=verdict.profile_id,
+        profile_version=version,
+        evaluated_profile_version=verdict.profile_version,
+        evaluated_at=verdict.evaluated_at,
+        override_reason=verdict.override_reason,
+        overridden_by_id=verdict.overridden_by_id,
+        overridden_at=verdict.overridden_at,
+    )
+
+
+@endpoint(
+    "GET",
+    "/api/reviews/{review_id}/verdicts",
+    summary="Automatic verdicts with their policy clauses / 自動判定結果",
+    tag="reviews",
+    roles=roles_for(Permission.read_answers),
+)
+async def list_verdicts(principal: Principal, review_id: UUID) -> list[VerdictOut]:
+    review = await get_review(principal, str(review_id))
+    verdicts = await Verdict.filter(review_id=review.id).order_by("requirement_id")
+    return [verdict_out(v, review) for v in verdicts]
+
+
+@endpoint(
+    "POST",
+    "/api/reviews/{review_id}/verdicts/{requirement_id}/override",
+    summary="Override a verdict with a reason / 判定の上書き",
+    tag="reviews",
+    roles={Role.security},
+)
+async def override_verdict(
+    principal: Principal, review_id: UUID, requirement_id: str, body: OverrideCreate
+) -> VerdictOut:
+    review, verdict = await service.override_verdict(
+        principal=principal,
+        review_id=str(review_id),
+        requirement_id=requirement_id,
+        outcome=body.outcome,
+        reason=body.reason,
+    )
+    return verdict_out(verdict, review)

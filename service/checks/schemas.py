@@ -1,4 +1,5 @@
-"""What the checks API accepts and returns: re-evaluation runs and a review's evaluations."""
+"""What the checks API accepts and returns: re-evaluation runs, a review's evaluations and
+reloading the catalog."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from service.checks.models import EvaluationTrigger
+from service.checks.models import EvaluationTrigger, Outcome
 from service.request_model import RequestModel
 
 
@@ -69,3 +70,53 @@ class EvaluationOut(BaseModel):
     findings: list[dict[str, Any]] = Field(description="only when not applied")
     ismap_snapshot_id: str
     created_at: datetime
+
+
+class CatalogReloadCreate(RequestModel):
+    reevaluate: bool = Field(
+        default=False,
+        description="then re-evaluate every organization's open reviews under newer profiles",
+    )
+
+
+class CatalogReloadOut(BaseModel):
+    added: dict[str, list[str]] = Field(description="id@version now loaded, per kind")
+    removed: dict[str, list[str]]
+    newer_profiles: dict[str, int] = Field(description="profile id -> its new latest version")
+    counts: dict[str, int]
+    reevaluation: ReevaluationOut | None = None
+
+
+class SourceOut(BaseModel):
+    document: str
+    section: str
+
+
+class VerdictOut(BaseModel):
+    requirement_id: str
+    title: dict[str, str]
+    outcome: Outcome = Field(description="the automatic verdict")
+    effective_outcome: Outcome = Field(description="the override when there is one, else outcome")
+    severity: str
+    on_fail: str
+    reason: dict[str, str]
+    remediation: dict[str, str]
+    sources: list[SourceOut] = Field(description="the policy clauses the requirement comes from")
+    inputs: dict[str, Any]
+    profile_id: str
+    profile_version: int = Field(
+        description="the profile version the review's verdicts stand under"
+    )
+    evaluated_profile_version: int = Field(
+        description="the version this verdict was made under: older when a newer version was "
+        "loaded and the verdict says the same under it"
+    )
+    evaluated_at: datetime
+    override_reason: str
+    overridden_by_id: UUID | None
+    overridden_at: datetime | None
+
+
+class OverrideCreate(RequestModel):
+    outcome: Outcome
+    reason: str = Field(min_length=1, max_length=4000, description="mandatory, audited")

@@ -1,33 +1,41 @@
-"""Automatic checks: evaluate a submitted review against its organization's policy profile."""
+"""Automatic checks: evaluate a submitted review against its organization's policy profile, and
+the reviewer's overrides. Verdict and evaluation rows are written by bulk.py only."""
 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
-from service.audit.service import SYSTEM
+from service.audit.service import SYSTEM, record
 from service.catalog.loader import current_catalog
+from service.checks import bulk
+
+# Re-exported: the social domain evaluates its account rules through this module.
+from service.checks.evaluate import Finding as Finding
+from service.checks.evaluate import evaluate_account as evaluate_account
 from service.checks.evaluate import evaluate_profile
 from service.checks.lookups import RegistryLookups
 from service.checks.models import Evaluation, EvaluationTrigger, Outcome, Verdict
 from service.checks.verdicts import ismap_snapshot_of, outcome_counts, profile_rows
 from service.engagements.models import Engagement
 from service.engagements.service import engagement_facts
-from service.ismap.service import current_index, today_in_japan
+from service.errors import Conflict, NotFound
+from service.ismap.service import current_index
 from service.jobs import transaction
+from service.jst import today_jst
 from service.questionnaire.models import AnswerSet
 from service.reviews.models import Review
-from service.reviews.service import get_review, transition
-from service.reviews.states import ReviewEvent, ReviewStatus
+from service.reviews.service import duties_for_requester, get_review, transition
+from service.reviews.states import DECIDABLE, ReviewEvent, ReviewStatus
 
 log = logging.getLogger(__name__)
 
 
 async def registry_lookups(on: date | None = None) -> RegistryLookups:
     """The registry data checks may look up, loaded once: the latest ISMAP list snapshot."""
-    return RegistryLookups(ismap_index=await current_index(), on=on or today_in_japan())
+    return RegistryLookups(ismap_index=await current_index(), on=on or today_jst())
 
 
 async def evaluate_review(review_id: str, *, on: date | None = None) -> bool:
@@ -51,8 +59,9 @@ async def evaluate_review(review_id: str, *, on: date | None = None) -> bool:
     rows = profile_rows(profile)
 
     async with transaction() as conn:
-        await Verdict.filter(review_id=review.id).using_db(conn).delete()
-        await Verdict.bulk_create(
+        await bulk.replace_review_verdicts(
+            conn,
+            str(review.id),
             [
                 row.verdict(
                     finding,
@@ -62,10 +71,10 @@ async def evaluate_review(review_id: str, *, on: date | None = None) -> bool:
                 )
                 for row, finding in zip(rows, findings, strict=True)
             ],
-            using_db=conn,
         )
         counts = outcome_counts(findings)
-        await Evaluation.create(
+        await bulk.add_evaluation(
+            conn,
             organization_id=review.organization_id,
             review_id=review.id,
             trigger=EvaluationTrigger.submitted,
@@ -74,7 +83,6 @@ async def evaluate_review(review_id: str, *, on: date | None = None) -> bool:
             review_status=ReviewStatus.evaluated.value,
             counts=counts,
             ismap_snapshot_id=ismap_snapshot_of(findings),
-            using_db=conn,
         )
         await transition(
             conn,
@@ -101,3 +109,60 @@ async def list_evaluations(principal: Principal, review_id: str) -> list[Evaluat
     """The review's evaluations, oldest first: when, under which version, and what changed."""
     review = await get_review(principal, review_id)
     return await Evaluation.filter(review_id=review.id).order_by("created_at", "id")
+
+
+async def override_verdict(
+    *, principal: Principal, review_id: str, requirement_id: str, outcome: Outcome, reason: str
+) -> tuple[Review, Verdict]:
+    review = await get_review(principal, review_id)
+    # Part-way through the approval chain too: a re-evaluation under a newer profile may make a
+    # requirement fail there, and the reviewer must be able to answer it (see reevaluation.py).
+    if review.status not in DECIDABLE:
+        raise Conflict(
+            f"verdicts can be overridden only before the decision (now '{review.status}')"
+        )
+    verdict = await Verdict.get_or_none(review_id=review.id, requirement_id=requirement_id)
+    if verdict is None:
+        raise NotFound("no such verdict")
+    await duties_for_requester(principal, review)
+    async with transaction() as conn:
+        # Conditional, like a status change: the review is still before its decision (its row
+        # locked against one meanwhile) and the verdict the one read, or nothing is written.
+        still_open = (
+            await Review.select_for_update()
+            .filter(id=review.id, status__in=DECIDABLE)
+            .using_db(conn)
+            .first()
+        )
+        if still_open is None:
+            raise Conflict(
+                "the review was decided meanwhile; reload / 審査結果が先に決定されました"
+            )
+        at = datetime.now(UTC)
+        written = await bulk.set_override(
+            conn, verdict, outcome=outcome, reason=reason, by=principal.user_id, at=at
+        )
+        if not written:
+            raise Conflict(
+                "判定が再評価で更新されました。 / The verdict was re-evaluated meanwhile; reload."
+            )
+        verdict.override_outcome = outcome
+        verdict.override_reason = reason
+        verdict.overridden_by_id = principal.user_id
+        verdict.overridden_at = at
+        await record(
+            conn,
+            organization_id=principal.organization_id,
+            actor=principal.actor,
+            action="verdict.overridden",
+            object_type="verdict",
+            object_id=str(verdict.id),
+            review_id=str(review.id),
+            data={
+                "requirement_id": requirement_id,
+                "from": verdict.outcome.value,
+                "to": outcome.value,
+                "reason": reason,
+            },
+        )
+    return review, verdict

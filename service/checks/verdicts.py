@@ -49,29 +49,29 @@ class RequirementRows:
         fingerprint: str,
         override: tuple[Any, ...] | None,
         at: datetime,
-    ) -> list[Any]:
-        """A verdict as a row of bulk.VERDICT_COLUMNS, for the re-evaluation batch."""
+    ) -> dict[str, Any]:
+        """A verdict as a row for bulk.insert_verdicts (by column), for the re-evaluation batch."""
         outcome, reason, by, when = override or (None, "", None, None)
-        return [
-            str(uuid4()),
-            organization_id,
-            review_id,
-            self.requirement_id,
-            profile.id,
-            profile.version,
-            finding.outcome.value,
-            self.severity,
-            self.on_fail,
-            _dump(finding.reason),
-            self.sources_json,
-            _dump(finding.inputs),
-            outcome,
-            reason,
-            by,
-            when,
-            at,
-            fingerprint,
-        ]
+        return {
+            "id": str(uuid4()),
+            "organization_id": organization_id,
+            "review_id": review_id,
+            "requirement_id": self.requirement_id,
+            "profile_id": profile.id,
+            "profile_version": profile.version,
+            "outcome": finding.outcome.value,
+            "severity": self.severity,
+            "on_fail": self.on_fail,
+            "reason": _dump(finding.reason),
+            "sources": self.sources_json,
+            "inputs": _dump(finding.inputs),
+            "override_outcome": outcome,
+            "override_reason": reason,
+            "overridden_by_id": by,
+            "overridden_at": when,
+            "evaluated_at": at,
+            "fingerprint": fingerprint,
+        }
 
     def verdict(
         self,

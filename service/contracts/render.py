@@ -1,4 +1,4 @@
-"""Render a ResolvedContract as .docx on a base document. The only module that imports python-docx.
+"""Render a ResolvedContract as .docx on a base document (catalog/base_document.py checks it).
 
 The base .docx (contract_templates/base.docx, built by build_base_docx.py there) carries the
 page set-up and the styles named in REQUIRED_STYLES; this module empties its body and writes the
@@ -14,34 +14,17 @@ import re
 import zipfile
 from typing import Any
 
-from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
+from service.catalog.base_document import REQUIRED_STYLES, TABLE_STYLE, open_document
 from service.contracts.document import Article, Party, ResolvedContract
 
 FULL_WIDTH_SPACE = "\u3000"
-REQUIRED_STYLES = (
-    "Contract Title",
-    "Contract Parties",
-    "Contract Preamble",
-    "Part Title",
-    "Article Heading",
-    "Article Lead",
-    "Article Paragraph",
-    "Article Item",
-    "Signature Lead",
-    "Annex Heading",
-    "Annex Item",
-    "Header",
-    "Footer",
-)
-TABLE_STYLE = "Table Grid"
 # XML 1.0 cannot carry most control characters, nor lone surrogates (a JSON string may hold
 # "\ud800"); a vendor answer must not break the file.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -56,24 +39,6 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 def clean(text: str) -> str:
     visible = _BIDI_CONTROL.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
     return _NOT_XML.sub("", visible)
-
-
-def _open(base: bytes) -> Any:
-    try:
-        return Document(io.BytesIO(base))
-    except Exception as exc:  # python-docx raises zip, XML and package errors alike
-        raise ValueError(f"cannot be opened ({type(exc).__name__}: {exc})") from None
-
-
-def check_base_document(base: bytes) -> None:
-    """Raise ValueError saying what is wrong with a base .docx (the loader names the file)."""
-    document = _open(base)
-    names = {s.name for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
-    missing = [name for name in REQUIRED_STYLES if name not in names]
-    if missing:
-        raise ValueError(f"paragraph style(s) missing: {missing}")
-    if TABLE_STYLE not in {s.name for s in document.styles if s.type == WD_STYLE_TYPE.TABLE}:
-        raise ValueError(f"table style '{TABLE_STYLE}' missing")
 
 
 def add_page_number(paragraph: Any) -> None:
@@ -214,7 +179,7 @@ def _header_and_footer(document: Any, contract: ResolvedContract) -> None:
 
 def render_contract(contract: ResolvedContract, base: bytes) -> bytes:
     """The contract as .docx bytes; the same contract and base give the same bytes."""
-    document = _open(base)
+    document = open_document(base)
     body = document.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):

@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.service import record
+from service.catalog import answer_ids
 from service.catalog.contract_templates import ContractTemplate
 from service.catalog.forms import Form
 from service.catalog.loader import Catalog, current_catalog
@@ -47,7 +48,7 @@ def _country_labels(form: Form | None) -> dict[str, str]:
     if form is None:
         return {}
     for question in form.questions:
-        if question.id == "subcontractors":
+        if question.id == answer_ids.SUBCONTRACTORS:
             for column in question.columns:
                 if column.id == "country":
                     return {choice.value: choice.label.ja for choice in column.choices}
@@ -160,11 +161,13 @@ async def generate_contract(
         my_number=engagement.my_number,
         contract_settings=organization.contract_settings,
         answers=answers,
-        subcontractors=subcontractor_lines(answers.get("subcontractors"), _country_labels(form)),
-        work_locations=work_location_lines(
-            answers.get("work_locations"), _choice_labels(form, "work_locations")
+        subcontractors=subcontractor_lines(
+            answers.get(answer_ids.SUBCONTRACTORS), _country_labels(form)
         ),
-        work_sites=work_site_lines(answers.get("work_sites")),
+        work_locations=work_location_lines(
+            answers.get(answer_ids.WORK_LOCATIONS), _choice_labels(form, answer_ids.WORK_LOCATIONS)
+        ),
+        work_sites=work_site_lines(answers.get(answer_ids.WORK_SITES)),
         responsibility_matrix=responsibility_matrix,
     )
     verdicts = await Verdict.filter(review_id=review.id)

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from service.catalog import answer_ids
 from service.contracts.settings import effective_settings
-from service.reminders.cadence import add_months
+from service.jst import add_months
 
 ERAS = [(date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成")]
 Value = str | list[str] | None
@@ -197,7 +198,7 @@ def responsibility_matrix(facts: ContractFacts) -> str:
     Legal's value (given when generating, or carried from the previous contract version) always
     wins over the vendor's answer 'responsibility_matrix' (cloud-service form, version 2)."""
     return facts.responsibility_matrix.strip() or (
-        _text_answer(facts.answers, "responsibility_matrix") or ""
+        _text_answer(facts.answers, answer_ids.RESPONSIBILITY_MATRIX) or ""
     )
 
 
@@ -208,17 +209,17 @@ def contract_values(facts: ContractFacts) -> dict[str, Value]:
     strict = facts.confidentiality == 3 or facts.my_number
     hours_setting = "incident_first_report_hours" + ("_strict" if strict else "")
     hours = float(settings[hours_setting])
-    promised = _positive_answer(answers, "incident_first_report_hours")
+    promised = _positive_answer(answers, answer_ids.INCIDENT_FIRST_REPORT_HOURS)
     if promised is not None and promised >= 1:
         hours = min(hours, promised)  # the vendor promised faster: bind it to that
     target_setting = "availability_target_pct" + ("_high" if facts.availability == 2 else "")
     target = float(settings[target_setting])
-    guaranteed = _positive_answer(answers, "availability_pct")
+    guaranteed = _positive_answer(answers, answer_ids.AVAILABILITY_PCT)
     if guaranteed is not None and guaranteed <= 100:
         target = max(target, guaranteed)  # the vendor guarantees more: bind it to that
     monthly = facts.kind in ("cloud", "outsourcing") and facts.confidentiality >= 2
     years = int(settings["confidentiality_survival_years"])
-    chosen_formats = answers.get("export_formats")
+    chosen_formats = answers.get(answer_ids.EXPORT_FORMATS)
     formats = [
         label
         for value, label in EXPORT_FORMATS.items()
@@ -245,13 +246,13 @@ def contract_values(facts: ContractFacts) -> dict[str, Value]:
         "vendor.name": facts.vendor_name,
         "vendor.corporate_number": facts.vendor_corporate_number,
         "vendor.address": facts.vendor_address,
-        "vendor.security_lead": _text_answer(answers, "security_contact"),
-        "vendor.engagement_lead": _text_answer(answers, "engagement_lead"),
+        "vendor.security_lead": _text_answer(answers, answer_ids.SECURITY_CONTACT),
+        "vendor.engagement_lead": _text_answer(answers, answer_ids.ENGAGEMENT_LEAD),
         "vendor.work_locations": list(facts.work_locations) or None,
         "vendor.work_sites": list(facts.work_sites) or None,
-        "vendor.rto_hours": _hours_answer(answers, "rto_hours"),
-        "vendor.rpo_hours": _hours_answer(answers, "rpo_hours"),
-        "vendor.ismap_registration": _text_answer(answers, "ismap_registration"),
+        "vendor.rto_hours": _hours_answer(answers, answer_ids.RTO_HOURS),
+        "vendor.rpo_hours": _hours_answer(answers, answer_ids.RPO_HOURS),
+        "vendor.ismap_registration": _text_answer(answers, answer_ids.ISMAP_REGISTRATION),
         "vendor.subcontractors": list(facts.subcontractors) or None,
         "contract.responsibility_matrix": responsibility_matrix(facts) or None,
         "engagement.number": facts.engagement_number,
@@ -287,7 +288,7 @@ def contract_values(facts: ContractFacts) -> dict[str, Value]:
         "terms.cure_days": days("cure_days"),
         "terms.confidentiality_survival": f"{years}年間" if years else "期間の定めなく",
         "terms.tls_minimum": (
-            "TLS 1.3" if answers.get("encryption_in_transit") == "tls13" else "TLS 1.2"
+            "TLS 1.3" if answers.get(answer_ids.ENCRYPTION_IN_TRANSIT) == "tls13" else "TLS 1.2"
         ),
         "terms.export_formats": "、".join(formats) or "CSV",
     }

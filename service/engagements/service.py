@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from tortoise.expressions import F
@@ -10,6 +11,7 @@ from tortoise.expressions import F
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.service import record
+from service.catalog.expressions import ENGAGEMENT_FIELDS
 from service.engagements.models import Engagement
 from service.engagements.schemas import EngagementCreate
 from service.errors import NotFound, ValidationFailed
@@ -64,16 +66,10 @@ async def list_engagements(principal: Principal) -> list[Engagement]:
 
 
 def engagement_facts(engagement: Engagement) -> dict[str, Any]:
-    """The engagement as policy expressions and contract rules see it (`engagement.*`)."""
-    return {
-        "kind": engagement.kind.value,
-        "supplier_type": engagement.supplier_type.value,
-        "confidentiality": engagement.confidentiality,
-        "integrity": engagement.integrity,
-        "availability": engagement.availability,
-        "personal_data": engagement.personal_data,
-        "my_number": engagement.my_number,
-        "network_segment": engagement.network_segment.value,
-        "subcontracting": engagement.subcontracting,
-        "term_months": engagement.term_months,
-    }
+    """The engagement as policy expressions and contract rules see it (`engagement.*`): the
+    fields CEL knows (ENGAGEMENT_FIELDS, the one list), enumerations as their values."""
+    facts: dict[str, Any] = {}
+    for name in sorted(ENGAGEMENT_FIELDS):
+        value = getattr(engagement, name)
+        facts[name] = value.value if isinstance(value, Enum) else value
+    return facts

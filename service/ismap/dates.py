@@ -6,11 +6,12 @@ Japanese and English message) for text that is not a date, so the importer can s
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from service.jst import add_months
 
 # Excel's 1900 date system counts from 1899-12-30 (it keeps Lotus's phantom 1900-02-29).
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -123,13 +124,6 @@ def parse_period(value: object) -> tuple[date | None, date | None]:
         )
     start, end = (parse_list_date(part.removeprefix("自").removesuffix("まで")) for part in parts)
     return start, end
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day `months` later, clamped to the month's end (10/31 + 4 months = 2/28 or 2/29)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def expiry_from_audit_period(audit_end: date) -> date:

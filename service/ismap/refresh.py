@@ -11,7 +11,6 @@ import logging
 from service.accounts.models import Organization, User
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
-from service.hooks import ISMAP_REFRESH, periodic_hook
 from service.ismap.service import ImportOutcome, import_from_url
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,6 @@ async def operator_principal(label: str) -> Principal | None:
     )
 
 
-@periodic_hook(ISMAP_REFRESH)
 async def refresh_ismap_list(list_url: str) -> ImportOutcome | None:
     principal = await operator_principal("scheduler: ISMAP refresh")
     if principal is None:

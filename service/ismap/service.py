@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
@@ -29,14 +28,9 @@ from service.ismap.models import IsmapEntry, IsmapSnapshot
 from service.ismap.parse import ParsedList, parse_list
 from service.ismap.workbook import ListFormatError
 from service.jobs import transaction
+from service.jst import today_jst
 
 log = logging.getLogger(__name__)
-
-JST = ZoneInfo("Asia/Tokyo")
-
-
-def today_in_japan() -> date:
-    return datetime.now(JST).date()
 
 
 @dataclass
@@ -143,7 +137,7 @@ async def import_list(
     changes = diff_lists(
         previous_entries,
         parsed.entries,
-        today=today or today_in_japan(),
+        today=today or today_jst(),
         expiring_within_days=expiring_within_days,
     )
     try:
@@ -311,7 +305,7 @@ async def _require_index() -> IsmapIndex:
 async def registration_status(number: str, on: date | None = None) -> IsmapStatus:
     """The status of a registration number in the latest snapshot, on `on` (default today)."""
     index = await _require_index()
-    return index.status(number, on or today_in_japan())
+    return index.status(number, on or today_jst())
 
 
 async def find_candidates(provider: str, service: str) -> list[Candidate]:

@@ -5,7 +5,7 @@ from json import dumps, loads
 from service.checks.models import Outcome
 from service.engagements.models import EngagementKind, NetworkSegment, SupplierType
 from service.ismap.listing import ListKind
-from service.notifications.models import Channel, DeliveryStatus
+from service.outbox.models import Channel, DeliveryStatus
 from service.reminders.models import DeadlineKind, DeadlineStatus, ReminderStatus, default_reminder_offsets
 from service.reviews.states import ReviewStatus
 from tortoise.fields.base import OnDelete

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event
 
-from service.reminders.messages import WHAT_JA
+from service.reminders.service import WHAT_JA
 
 PRODID = "-//vetting-service//deadlines//JA"
 

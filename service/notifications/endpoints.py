@@ -7,7 +7,6 @@ from uuid import UUID
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.notifications import service
-from service.notifications.models import Notification, WebhookEndpoint
 from service.notifications.schemas import (
     CalendarFeedCreated,
     EmailDeliveryOut,
@@ -17,6 +16,7 @@ from service.notifications.schemas import (
     WebhookEndpointCreated,
     WebhookEndpointOut,
 )
+from service.outbox.models import Notification, WebhookEndpoint
 from service.routing import Download, endpoint
 from service.throttling import SecretKind
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, HttpUrl
 
-from service.notifications.models import DeliveryStatus
+from service.outbox.models import DeliveryStatus
 from service.request_model import RequestModel
 
 EventType = Literal[

@@ -14,17 +14,11 @@ from service.engagements.models import Engagement
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.jobs import transaction
 from service.notifications.calendar import CalendarEntry, build_feed
-from service.notifications.email import message_id_header
-from service.notifications.models import (
-    CalendarFeed,
-    Channel,
-    DeliveryStatus,
-    Notification,
-    WebhookEndpoint,
-)
-from service.notifications.outbox import emit_event
+from service.notifications.models import CalendarFeed
 from service.notifications.schemas import WebhookEndpointCreate
-from service.notifications.webhooks import UnresolvableHost, UnsafeAddress, check_public_address
+from service.outbox.models import Channel, DeliveryStatus, Notification, WebhookEndpoint
+from service.outbox.service import emit_event, message_id_header
+from service.outbox.webhooks import UnresolvableHost, UnsafeAddress, check_public_address
 from service.reminders.models import Deadline, DeadlineStatus
 from service.reviews.models import Review
 from service.secretbox import SecretKeyError, encrypt, ensure_key, rewrap

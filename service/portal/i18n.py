@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from service.catalog.text import Text
+from service.jst import JST
 
 Language = Literal["ja", "en"]
 LANGUAGES: tuple[Language, ...] = ("ja", "en")
-JST = ZoneInfo("Asia/Tokyo")
 
 UI: dict[str, tuple[str, str]] = {
     "site": ("セキュリティ確認票 回答ページ", "Security questionnaire"),

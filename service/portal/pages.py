@@ -26,11 +26,12 @@ from service.evidence import service as evidence_service
 from service.evidence.inspect import EvidenceRefused
 from service.evidence.models import Evidence
 from service.evidence.storage import UploadTooLarge
+from service.html_pages import portal_url
 from service.portal import sessions
 from service.portal.answer_input import SectionInput, blank_row_slots, read_section
 from service.portal.form_reader import PostedForm, discard, read_form
 from service.portal.i18n import Language, Translator, size_text
-from service.portal.rendering import message_page, portal_url, render
+from service.portal.rendering import message_page, render
 from service.portal.sessions import Portal
 from service.portal.view import (
     AttachedFile,

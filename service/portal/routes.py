@@ -11,16 +11,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from service.errors import AppError
+from service.html_pages import PREFIX, SecurityHeaders, redact_access_log
 from service.portal import pages
-from service.portal.rendering import (
-    HERE,
-    PREFIX,
-    VENDOR_LINK_PATHS,
-    SecurityHeaders,
-    app_error_page,
-    message_page,
-    redact_access_log,
-)
+from service.portal.rendering import HERE, VENDOR_LINK_PATHS, app_error_page, message_page
 
 
 async def http_error_page(request: Request, exc: Exception) -> Response:

@@ -1,4 +1,5 @@
-"""Invitations, clarifications (internal) and the vendor's questionnaire API (link only)."""
+"""Opening review rounds, invitations, clarifications (internal) and the vendor's questionnaire
+API (link only)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from service.questionnaire.schemas import (
     SubmissionReceipt,
     VendorClarification,
 )
+from service.reviews.schemas import ReviewOut
 from service.reviews.service import get_review
 from service.reviews.states import VENDOR_WRITABLE
 from service.routing import endpoint
@@ -43,6 +45,19 @@ def issued_out(issued: service.IssuedInvitation) -> InvitationCreated:
 
 def clarification_out(clarification: Clarification) -> ClarificationOut:
     return ClarificationOut.model_validate(clarification, from_attributes=True)
+
+
+@endpoint(
+    "POST",
+    "/api/engagements/{engagement_id}/reviews",
+    summary="Open a review round / 審査ラウンドを開始",
+    tag="reviews",
+    status=201,
+    roles={Role.procurement},
+)
+async def open_review(principal: Principal, engagement_id: UUID) -> ReviewOut:
+    review = await service.open_review(principal=principal, engagement_id=str(engagement_id))
+    return ReviewOut.model_validate(review, from_attributes=True)
 
 
 @endpoint(

@@ -1,4 +1,5 @@
-"""Invitations and the vendor's answers: the only writer of these tables."""
+"""Review rounds opening with their questionnaire, invitations and the vendor's answers: the only
+writer of these tables."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
@@ -16,14 +18,18 @@ from service.audit.service import Actor, record
 from service.catalog.forms import Form, QuestionType
 from service.catalog.loader import current_catalog
 from service.config import get_settings
+from service.engagements.models import Engagement
+from service.engagements.service import get_engagement
 from service.errors import Conflict, Gone, NotFound, ValidationFailed
 from service.evidence import service as evidence
-from service.jobs import enqueue_after_commit, transaction
+from service.jobs import EVALUATE_REVIEW, enqueue_after_commit, transaction
+from service.outbox.service import emit_event
 from service.questionnaire.models import AnswerSet, Clarification, Invitation, Submission
+from service.questionnaire.prefill import prefill_from_previous_round
 from service.questionnaire.schemas import InvitationCreate
 from service.reviews.models import Review
-from service.reviews.service import get_review, transition
-from service.reviews.states import VENDOR_READABLE, VENDOR_WRITABLE, ReviewEvent
+from service.reviews.service import create_round, form_for, get_review, transition
+from service.reviews.states import FINAL_STATUSES, VENDOR_READABLE, VENDOR_WRITABLE, ReviewEvent
 from service.tokens import hash_secret, new_secret
 
 VENDOR_LINK_PREFIX = "vl_"
@@ -335,7 +341,7 @@ async def submit(*, session: VendorSession) -> Submission:
                 .using_db(conn)
                 .update(answered_at=now)
             )
-        enqueue_after_commit("evaluate_review", str(review.id))
+        enqueue_after_commit(EVALUATE_REVIEW, str(review.id))
     return submission
 
 
@@ -371,3 +377,73 @@ async def issue_system_invitation(
     )
     url, api_url = _links(secret)
     return IssuedInvitation(invitation=invitation, url=url, api_url=api_url)
+
+
+async def _open_round(
+    conn: BaseDBAsyncClient,
+    *,
+    engagement: Engagement,
+    form: Form,
+    round_number: int,
+    actor: Actor,
+    audit_data: dict[str, Any],
+) -> Review:
+    """Create a round and pre-fill it from the previous round: the one way rounds open."""
+    review = await create_round(
+        conn,
+        engagement=engagement,
+        form=form,
+        round_number=round_number,
+        actor=actor,
+        audit_data=audit_data,
+    )
+    await prefill_from_previous_round(conn, review=review, form=form, actor=actor)
+    return review
+
+
+async def open_review(*, principal: Principal, engagement_id: str) -> Review:
+    """Open the next review round; one open round per engagement at a time."""
+    engagement = await get_engagement(principal, engagement_id)
+    form = form_for(engagement)
+    rounds = await Review.filter(engagement_id=engagement.id).order_by("-round")
+    if rounds and rounds[0].status not in FINAL_STATUSES:
+        raise Conflict(f"round {rounds[0].round} of this engagement is still open")
+    try:
+        async with transaction() as conn:
+            review = await _open_round(
+                conn,
+                engagement=engagement,
+                form=form,
+                round_number=(rounds[0].round + 1) if rounds else 1,
+                actor=principal.actor,
+                audit_data={},
+            )
+            await emit_event(
+                conn,
+                organization_id=principal.organization_id,
+                event_type="review.opened",
+                data={
+                    "review_id": str(review.id),
+                    "engagement_id": str(engagement.id),
+                    "engagement_number": engagement.number,
+                    "round": review.round,
+                    "reason": "opened by procurement",
+                },
+            )
+    except IntegrityError:
+        raise Conflict("another round of this engagement was opened at the same time") from None
+    return review
+
+
+async def open_next_round(
+    conn: BaseDBAsyncClient, *, engagement: Engagement, previous: Review, actor: Actor
+) -> Review:
+    """Open the round after `previous` (re-review), in the caller's transaction."""
+    return await _open_round(
+        conn,
+        engagement=engagement,
+        form=form_for(engagement),
+        round_number=previous.round + 1,
+        actor=actor,
+        audit_data={"reason": "re-review due", "previous_review_id": str(previous.id)},
+    )

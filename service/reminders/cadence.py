@@ -13,11 +13,11 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from service.jst import add_months
 from service.reminders.business_days import previous_office_day
 
 DEFAULT_OFFSETS = (60, 30, 7, 0)
@@ -32,13 +32,6 @@ class Alignment(StrEnum):
     none = "none"
     fiscal_year = "fiscal_year"  # 年度末 (3月31日)
     contract_end = "contract_end"
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day `months` later, clamped to the month's end (1/31 + 1 month = 2/28 or 2/29)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def tier_for(*, confidentiality: int, my_number: bool) -> Tier:

@@ -13,19 +13,20 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.accounts.models import Organization, User
 from service.accounts.roles import Role
 from service.audit.service import SYSTEM, Actor, record
+from service.catalog import answer_ids
 from service.config import get_settings
 from service.engagements.models import Engagement
 from service.jobs import transaction
-from service.notifications.outbox import emit_event, queue_email
+from service.jst import JST, today_jst
+from service.outbox.service import emit_event, queue_email
 from service.questionnaire.models import AnswerSet, Invitation
-from service.questionnaire.service import issue_system_invitation
+from service.questionnaire.service import issue_system_invitation, open_next_round
 from service.reminders import messages
 from service.reminders.cadence import (
     Alignment,
@@ -37,6 +38,9 @@ from service.reminders.cadence import (
     reminder_schedule,
     tier_for,
 )
+
+# Re-exported: the calendar feed names deadlines as reminders do.
+from service.reminders.messages import WHAT_JA as WHAT_JA
 from service.reminders.models import (
     Deadline,
     DeadlineKind,
@@ -46,23 +50,16 @@ from service.reminders.models import (
     ReviewCadence,
 )
 from service.reviews.models import Review
-from service.reviews.service import open_next_round
 from service.reviews.states import ReviewStatus
 from service.vendors.models import Vendor
 
 log = logging.getLogger(__name__)
-JST = ZoneInfo("Asia/Tokyo")
-FIRE_ACTOR = "fire_reminder"
 # Answers that carry a certificate's expiry date, and the deadline each one raises.
 CERTIFICATE_ANSWERS = {
-    "isms_expiry": DeadlineKind.isms_expiry,
-    "ismap_expiry": DeadlineKind.ismap_expiry,
+    answer_ids.ISMS_EXPIRY: DeadlineKind.isms_expiry,
+    answer_ids.ISMAP_EXPIRY: DeadlineKind.ismap_expiry,
 }
 APPROVED = (ReviewStatus.approved, ReviewStatus.approved_with_conditions)
-
-
-def today_jst() -> date:
-    return datetime.now(JST).date()
 
 
 @dataclass(frozen=True)

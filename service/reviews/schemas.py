@@ -8,8 +8,6 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from service.checks.models import Outcome
-from service.request_model import RequestModel
 from service.reviews.states import ReviewStatus
 
 
@@ -28,51 +26,6 @@ class ReviewOut(BaseModel):
     decided_at: datetime | None
     submitted_at: datetime | None
     created_at: datetime
-
-
-class SourceOut(BaseModel):
-    document: str
-    section: str
-
-
-class VerdictOut(BaseModel):
-    requirement_id: str
-    title: dict[str, str]
-    outcome: Outcome = Field(description="the automatic verdict")
-    effective_outcome: Outcome = Field(description="the override when there is one, else outcome")
-    severity: str
-    on_fail: str
-    reason: dict[str, str]
-    remediation: dict[str, str]
-    sources: list[SourceOut] = Field(description="the policy clauses the requirement comes from")
-    inputs: dict[str, Any]
-    profile_id: str
-    profile_version: int = Field(
-        description="the profile version the review's verdicts stand under"
-    )
-    evaluated_profile_version: int = Field(
-        description="the version this verdict was made under: older when a newer version was "
-        "loaded and the verdict says the same under it"
-    )
-    evaluated_at: datetime
-    override_reason: str
-    overridden_by_id: UUID | None
-    overridden_at: datetime | None
-
-
-class OverrideCreate(RequestModel):
-    outcome: Outcome
-    reason: str = Field(min_length=1, max_length=4000, description="mandatory, audited")
-
-
-class DecisionCreate(RequestModel):
-    """approve_with_conditions takes at least one condition; approve and reject take none (422
-    otherwise). A review with a failing, not overridden reject-worthy verdict cannot be approved
-    (409)."""
-
-    decision: Literal["approve", "approve_with_conditions", "reject"]
-    reason: str = Field(min_length=1, max_length=4000)
-    conditions: list[str] = Field(default_factory=list, max_length=50)
 
 
 class TimelineEntry(BaseModel):

@@ -1,12 +1,12 @@
-"""Review rounds: opening them, reading them, and the one function that writes their status."""
+"""Review rounds: the one writer of their rows (created, then their status), and reading them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError
 
+from service.accounts.duties import SeparationOfDuties, duties_of, requester_refusal
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.models import AuditEvent
@@ -16,11 +16,12 @@ from service.catalog.loader import current_catalog
 from service.engagements.models import Engagement
 from service.engagements.service import get_engagement
 from service.errors import Conflict, NotFound
-from service.jobs import transaction
-from service.notifications.outbox import emit_event
+from service.outbox.service import emit_event
+
+# Re-exported: decisions follow the approval chain through this module.
+from service.reviews.approvals import approval_progress as approval_progress
 from service.reviews.models import Review
 from service.reviews.states import (
-    FINAL_STATUSES,
     ReviewEvent,
     ReviewStatus,
     TransitionNotAllowed,
@@ -96,14 +97,14 @@ async def list_reviews(principal: Principal, engagement_id: str) -> list[Review]
     return await Review.filter(engagement_id=engagement.id).order_by("round")
 
 
-def _form_for(engagement: Engagement) -> Form:
+def form_for(engagement: Engagement) -> Form:
     form = current_catalog().latest_form_for_kind(engagement.kind.value)
     if form is None:
         raise Conflict(f"no questionnaire in forms/ covers engagements of kind '{engagement.kind}'")
     return form
 
 
-async def _create_round(
+async def create_round(
     conn: BaseDBAsyncClient,
     *,
     engagement: Engagement,
@@ -112,7 +113,7 @@ async def _create_round(
     actor: Actor,
     audit_data: dict[str, Any],
 ) -> Review:
-    """Create a round, audit it and pre-fill it from the previous round: the one way rounds open."""
+    """Create a round and audit it; questionnaire.service opens rounds with it (pre-filled)."""
     organization = await Organization.filter(id=engagement.organization_id).using_db(conn).get()
     review = await Review.create(
         organization_id=engagement.organization_id,
@@ -133,44 +134,6 @@ async def _create_round(
         review_id=str(review.id),
         data={"round": review.round, "form": f"{form.id}@{form.version}", **audit_data},
     )
-    # Imported here: the questionnaire domain builds on reviews, not the other way.
-    from service.questionnaire.prefill import prefill_from_previous_round
-
-    await prefill_from_previous_round(conn, review=review, form=form, actor=actor)
-    return review
-
-
-async def open_review(*, principal: Principal, engagement_id: str) -> Review:
-    """Open the next review round; one open round per engagement at a time."""
-    engagement = await get_engagement(principal, engagement_id)
-    form = _form_for(engagement)
-    rounds = await Review.filter(engagement_id=engagement.id).order_by("-round")
-    if rounds and rounds[0].status not in FINAL_STATUSES:
-        raise Conflict(f"round {rounds[0].round} of this engagement is still open")
-    try:
-        async with transaction() as conn:
-            review = await _create_round(
-                conn,
-                engagement=engagement,
-                form=form,
-                round_number=(rounds[0].round + 1) if rounds else 1,
-                actor=principal.actor,
-                audit_data={},
-            )
-            await emit_event(
-                conn,
-                organization_id=principal.organization_id,
-                event_type="review.opened",
-                data={
-                    "review_id": str(review.id),
-                    "engagement_id": str(engagement.id),
-                    "engagement_number": engagement.number,
-                    "round": review.round,
-                    "reason": "opened by procurement",
-                },
-            )
-    except IntegrityError:
-        raise Conflict("another round of this engagement was opened at the same time") from None
     return review
 
 
@@ -181,15 +144,12 @@ async def timeline(principal: Principal, review_id: str) -> list[AuditEvent]:
     ).order_by("seq")
 
 
-async def open_next_round(
-    conn: BaseDBAsyncClient, *, engagement: Engagement, previous: Review, actor: Actor
-) -> Review:
-    """Open the round after `previous` (re-review), in the caller's transaction."""
-    return await _create_round(
-        conn,
-        engagement=engagement,
-        form=_form_for(engagement),
-        round_number=previous.round + 1,
-        actor=actor,
-        audit_data={"reason": "re-review due", "previous_review_id": str(previous.id)},
-    )
+async def duties_for_requester(principal: Principal, review: Review) -> SeparationOfDuties:
+    """The organization's rules, after refusing the engagement's requester if they say so."""
+    organization = await Organization.get(id=review.organization_id)
+    duties = duties_of(organization.separation_of_duties)
+    if duties.requester_cannot_decide:
+        engagement = await Engagement.get(id=review.engagement_id)
+        if str(engagement.created_by_id) == principal.user_id:
+            raise requester_refusal()
+    return duties

@@ -1,4 +1,4 @@
-"""The owner's attestation by emailed link: issue, show, and answer once.
+"""The owner's attestation by emailed link: show it and answer once (verification.py issues it).
 
 The link carries a random 256-bit secret (service.tokens) stored only as its SHA-256; it expires,
 and it is single use: the first answer claims the row with a conditional UPDATE, so a second
@@ -10,32 +10,26 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.accounts.models import Organization, User
 from service.audit.service import Actor, record
-from service.config import get_settings
 from service.errors import Gone, NotFound
 from service.jobs import transaction
-from service.notifications.outbox import queue_email
-from service.social import messages
+from service.jst import today_jst
 from service.social.models import (
-    DEFAULT_ATTESTATION_TTL_DAYS,
     Attestation,
     RunStatus,
     SocialAccount,
-    SocialSettings,
     VerificationRun,
 )
 from service.social.rules import finding_json, judge_account
 from service.social.schemas import AttestationIn
-from service.social.verification import finish_run, today_jst
-from service.tokens import hash_secret, new_secret
+from service.social.verification import finish_run
+from service.tokens import hash_secret
 
-TOKEN_PREFIX = "sa_"  # noqa: S105 (a prefix that marks the secret, not a secret)
-PAGE_PREFIX = "/sns/attest/"
 # What the owner confirms, with the reason a "no" gives (Japanese first).
 QUESTIONS: dict[str, dict[str, str]] = {
     "still_responsible": {
@@ -63,51 +57,6 @@ QUESTIONS: dict[str, dict[str, str]] = {
         "fail_en": "The owner reports posts outside what the account may publish.",
     },
 }
-
-
-def attestation_url(secret: str) -> str:
-    return get_settings().public_base_url.rstrip("/") + PAGE_PREFIX + secret
-
-
-async def request_attestation(
-    conn: BaseDBAsyncClient, *, run: VerificationRun, account: SocialAccount
-) -> Attestation:
-    """A new link for the run's owner, emailed through the outbox (the link only until sent)."""
-    settings_row = (
-        await SocialSettings.filter(organization_id=account.organization_id)
-        .using_db(conn)
-        .get_or_none()
-    )
-    ttl = settings_row.attestation_ttl_days if settings_row else DEFAULT_ATTESTATION_TTL_DAYS
-    secret = new_secret(TOKEN_PREFIX)
-    attestation = await Attestation.create(
-        organization_id=account.organization_id,
-        run_id=run.id,
-        owner_id=account.owner_id,
-        token_hash=hash_secret(secret),
-        csrf_token=secrets.token_urlsafe(32),
-        expires_at=datetime.now(UTC) + timedelta(days=ttl),
-        using_db=conn,
-    )
-    owner = await User.filter(id=account.owner_id).using_db(conn).get()
-    organization = await Organization.filter(id=account.organization_id).using_db(conn).get()
-    email = messages.attestation_request(
-        organization_name=organization.name,
-        platform=account.platform,
-        handle=account.handle,
-        expires_at=attestation.expires_at,
-    )
-    await queue_email(
-        conn,
-        organization_id=str(account.organization_id),
-        dedupe_key=f"social-attestation:{attestation.id}",
-        event_type="social.attestation_requested",
-        to_address=owner.email,
-        subject=email.subject,
-        body=email.body,
-        secret_link=attestation_url(secret),
-    )
-    return attestation
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from uuid import UUID
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.errors import NotFound
+from service.jst import today_jst
 from service.routing import endpoint
 from service.social import attestation, incidents, public, service
 from service.social.models import (
@@ -41,7 +42,6 @@ from service.social.schemas import (
     TaskOut,
     TaskQuery,
 )
-from service.social.verification import today_jst
 from service.throttling import SecretKind
 
 TAG = "social-media"

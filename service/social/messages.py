@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from service.notifications.outbox import SECRET_LINK_PLACEHOLDER
-
-JST = ZoneInfo("Asia/Tokyo")
+from service.jst import JST
+from service.outbox.service import SECRET_LINK_PLACEHOLDER
 
 
 @dataclass(frozen=True)

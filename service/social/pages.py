@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
@@ -26,14 +25,14 @@ from starlette.types import ASGIApp
 from service import throttling
 from service.config import get_settings
 from service.errors import AppError
-from service.portal.rendering import SecurityHeaders, portal_url, redact_access_log
+from service.html_pages import SecurityHeaders, portal_url, redact_access_log
+from service.jst import JST
 from service.social import attestation, public
 from service.social.schemas import AttestationIn
 from service.throttling import SecretKind
 
 HERE = Path(__file__).resolve().parent
 PREFIX = "/sns"
-JST = ZoneInfo("Asia/Tokyo")
 environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=select_autoescape(["html"]),

@@ -16,8 +16,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.accounts.models import Organization, User
 from service.catalog.loader import current_catalog
 from service.catalog.policies import PolicyProfile
-from service.checks.evaluate import Finding, evaluate_account
 from service.checks.models import Outcome
+from service.checks.service import Finding, evaluate_account
 from service.reviews.models import Review
 from service.reviews.states import ReviewStatus
 from service.social.models import DEFAULT_DORMANCY_DAYS, SocialAccount, SocialSettings

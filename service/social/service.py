@@ -20,6 +20,7 @@ from service.audit.service import Actor, record
 from service.engagements.models import Engagement
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.jobs import transaction
+from service.jst import today_jst
 from service.social.models import (
     AccountStatus,
     FollowUpTask,
@@ -31,7 +32,7 @@ from service.social.models import (
     VerificationRun,
 )
 from service.social.schemas import AccountCreate, AccountUpdate, OwnerReassignment
-from service.social.verification import cancel_open_runs, next_due, open_run, today_jst
+from service.social.verification import cancel_open_runs, next_due, open_run
 from service.vendors.models import Vendor
 
 WRITERS = frozenset({Role.admin, Role.security, Role.procurement})

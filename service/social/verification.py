@@ -11,9 +11,9 @@ owner and the security office and opens a follow-up task, both in the run's last
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -22,12 +22,12 @@ from service.accounts.models import Organization, User
 from service.accounts.roles import Role
 from service.audit.service import SYSTEM, record
 from service.config import Settings, get_settings
-from service.hooks import SOCIAL_REVERIFICATION, periodic_hook
-from service.jobs import enqueue_after_commit, transaction
-from service.notifications.outbox import emit_event, queue_email
-from service.reminders.cadence import add_months
+from service.jobs import VERIFY_SOCIAL_ACCOUNT, enqueue_after_commit, transaction
+from service.jst import add_months, today_jst
+from service.outbox.service import emit_event, queue_email
 from service.social import messages
 from service.social.models import (
+    DEFAULT_ATTESTATION_TTL_DAYS,
     DEFAULT_DORMANCY_DAYS,
     DEFAULT_INTERVAL_MONTHS,
     AccountStatus,
@@ -40,17 +40,14 @@ from service.social.models import (
     VerificationRun,
 )
 from service.social.probe import ProbeLimits, ProbeOutcome, check_account_url, check_listing_page
+from service.tokens import hash_secret, new_secret
 
 log = logging.getLogger(__name__)
-JST = ZoneInfo("Asia/Tokyo")
-VERIFY_ACTOR = "verify_social_account"
+TOKEN_PREFIX = "sa_"  # noqa: S105 (a prefix that marks the secret, not a secret)
+PAGE_PREFIX = "/sns/attest/"
 # Accounts the scheduled re-verification covers; a closed one is gone, a compromised one is
 # verified when its incident is resolved.
 VERIFIED_STATUSES = (AccountStatus.active, AccountStatus.dormant, AccountStatus.suspended)
-
-
-def today_jst() -> date:
-    return datetime.now(JST).date()
 
 
 def probe_limits(settings: Settings | None = None) -> ProbeLimits:
@@ -85,7 +82,7 @@ async def open_run(
     await VerificationRun.bulk_create([row], ignore_conflicts=True, using_db=conn)
     if not await VerificationRun.filter(id=row.id).using_db(conn).exists():
         return False
-    enqueue_after_commit(VERIFY_ACTOR, str(row.id))
+    enqueue_after_commit(VERIFY_SOCIAL_ACCOUNT, str(row.id))
     return True
 
 
@@ -198,10 +195,53 @@ def _check_failures(checks: list[dict[str, Any]]) -> list[dict[str, str]]:
     return failures
 
 
+def attestation_url(secret: str) -> str:
+    return get_settings().public_base_url.rstrip("/") + PAGE_PREFIX + secret
+
+
+async def request_attestation(
+    conn: BaseDBAsyncClient, *, run: VerificationRun, account: SocialAccount
+) -> Attestation:
+    """A new link for the run's owner, emailed through the outbox (the link only until sent)."""
+    settings_row = (
+        await SocialSettings.filter(organization_id=account.organization_id)
+        .using_db(conn)
+        .get_or_none()
+    )
+    ttl = settings_row.attestation_ttl_days if settings_row else DEFAULT_ATTESTATION_TTL_DAYS
+    secret = new_secret(TOKEN_PREFIX)
+    attestation = await Attestation.create(
+        organization_id=account.organization_id,
+        run_id=run.id,
+        owner_id=account.owner_id,
+        token_hash=hash_secret(secret),
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=datetime.now(UTC) + timedelta(days=ttl),
+        using_db=conn,
+    )
+    owner = await User.filter(id=account.owner_id).using_db(conn).get()
+    organization = await Organization.filter(id=account.organization_id).using_db(conn).get()
+    email = messages.attestation_request(
+        organization_name=organization.name,
+        platform=account.platform,
+        handle=account.handle,
+        expires_at=attestation.expires_at,
+    )
+    await queue_email(
+        conn,
+        organization_id=str(account.organization_id),
+        dedupe_key=f"social-attestation:{attestation.id}",
+        event_type="social.attestation_requested",
+        to_address=owner.email,
+        subject=email.subject,
+        body=email.body,
+        secret_link=attestation_url(secret),
+    )
+    return attestation
+
+
 async def verify(run_id: str) -> str:
     """Run the automatic checks of one run; safe to run twice and in two workers. Says what."""
-    from service.social.attestation import request_attestation
-
     claim = await _claim(run_id)
     if claim is None:
         return "nothing to do"
@@ -430,9 +470,9 @@ async def expire_attestations(
     return ended
 
 
-@periodic_hook(SOCIAL_REVERIFICATION)
 async def sweep(*, today: date | None = None, organization_id: str | None = None) -> dict[str, int]:
-    """The scheduler's hook: open what is due, end expired attestations, send pending runs.
+    """The periodic job (workers/periodic.py): open what is due, end expired attestations, send
+    pending runs.
 
     `organization_id` limits it to one organization (tests; the scheduler sweeps them all).
     """
@@ -443,7 +483,7 @@ async def sweep(*, today: date | None = None, organization_id: str | None = None
     # Opened runs were sent after their commit; this re-sends what a lost message left behind.
     pending = await runs_to_dispatch(organization_id=organization_id)
     for run_id in pending:
-        dispatch_now(Job(VERIFY_ACTOR, (run_id,)))
+        dispatch_now(Job(VERIFY_SOCIAL_ACCOUNT, (run_id,)))
     log.info(
         "social re-verification: %d opened, %d expired, %d sent", opened, expired, len(pending)
     )

@@ -19,7 +19,8 @@ from service.audit.models import AuditEvent
 from service.audit.service import SYSTEM
 from service.catalog.loader import Catalog, current_catalog, install_catalog
 from service.checks.models import Evaluation, Verdict
-from service.checks.reevaluation import ReevaluationReport, _ProfileBatch, reevaluate_reviews
+from service.checks.reevaluation import ReevaluationReport, reevaluate_reviews
+from service.checks.reevaluation_batch import ProfileBatch
 from service.reviews.models import Review
 from tests.checks.catalogs import (
     ADDED,
@@ -368,9 +369,9 @@ async def test_a_review_decided_while_the_batch_runs_is_skipped_not_half_written
     decided = await evaluated_review(client, org, answers=weak_answers())
     other = await evaluated_review(client, org, answers=weak_answers())
     before = await verdicts_of(decided["id"])
-    plan_chunk = _ProfileBatch.plan_chunk
+    plan_chunk = ProfileBatch.plan_chunk
 
-    async def decide_meanwhile(batch: _ProfileBatch, reviews: list[dict[str, Any]]) -> Any:
+    async def decide_meanwhile(batch: ProfileBatch, reviews: list[dict[str, Any]]) -> Any:
         plans = await plan_chunk(batch, reviews)  # evaluated, not written yet
         rejected = await client.post(
             f"/api/reviews/{decided['id']}/decision",
@@ -380,7 +381,7 @@ async def test_a_review_decided_while_the_batch_runs_is_skipped_not_half_written
         assert rejected.status_code == 200, rejected.text
         return plans
 
-    monkeypatch.setattr(_ProfileBatch, "plan_chunk", decide_meanwhile)
+    monkeypatch.setattr(ProfileBatch, "plan_chunk", decide_meanwhile)
     report = await run(catalog_v2, org)
     assert (report.considered, report.reevaluated, report.skipped) == (2, 1, 1)
     assert [r.review_id for r in report.reviews] == [other["id"]]
@@ -402,18 +403,18 @@ async def test_two_runs_at_once_write_each_review_once(
     open_review = await evaluated_review(client, org, answers=weak_answers())
     decided = await evaluated_review(client, org, answers=good_answers())
     assert (await approve_through_the_chain(client, org, decided["id"]))["status"] == "approved"
-    plan_chunk = _ProfileBatch.plan_chunk
+    plan_chunk = ProfileBatch.plan_chunk
     started: list[bool] = []
     others: list[ReevaluationReport] = []
 
-    async def another_run_meanwhile(batch: _ProfileBatch, reviews: list[dict[str, Any]]) -> Any:
+    async def another_run_meanwhile(batch: ProfileBatch, reviews: list[dict[str, Any]]) -> Any:
         plans = await plan_chunk(batch, reviews)
         if not started:  # the other run plans its own chunk without starting a third
             started.append(True)
             others.append(await run(catalog_v2, org, include_decided=True))
         return plans
 
-    monkeypatch.setattr(_ProfileBatch, "plan_chunk", another_run_meanwhile)
+    monkeypatch.setattr(ProfileBatch, "plan_chunk", another_run_meanwhile)
     first = await run(catalog_v2, org, include_decided=True)
     (second,) = others
     assert (second.reevaluated, second.recorded, second.skipped) == (1, 1, 0)

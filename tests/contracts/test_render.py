@@ -15,8 +15,9 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
+from service.catalog.base_document import check_base_document
 from service.contracts.document import Article, Paragraph, Part, Party, ResolvedContract
-from service.contracts.render import check_base_document, render_contract
+from service.contracts.render import render_contract
 from tests.contracts.sample import base_docx
 
 HEADING = re.compile(r"^第(\d+)条（(.+)）$")

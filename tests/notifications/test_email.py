@@ -10,8 +10,9 @@ import pytest
 
 from service.config import Settings, get_settings
 from service.jobs import transaction
-from service.notifications import email, outbox
-from service.notifications.models import DeliveryStatus, Notification
+from service.outbox import email
+from service.outbox import service as outbox
+from service.outbox.models import DeliveryStatus, Notification
 from tests.factories import Org
 from tests.receivers import SmtpServer, free_port, smtp_server
 from workers import runtime

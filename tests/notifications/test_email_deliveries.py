@@ -10,7 +10,7 @@ import pytest
 
 from service.config import get_settings
 from service.jobs import transaction
-from service.notifications import outbox
+from service.outbox import service as outbox
 from service.reminders import service as reminders
 from service.reminders.models import Deadline, DeadlineKind, Reminder
 from tests.factories import Org, approved_review, invited_review, new_org

@@ -12,8 +12,8 @@ from cryptography.fernet import Fernet
 
 from service import secretbox
 from service.config import Settings
-from service.notifications.models import WebhookEndpoint
 from service.notifications.service import reencrypt_secrets
+from service.outbox.models import WebhookEndpoint
 from tests.factories import Org
 
 
@@ -84,7 +84,7 @@ async def test_a_key_that_opens_no_secret_leaves_the_delivery_pending_with_the_r
     client: httpx.AsyncClient, org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from service.config import get_settings
-    from service.notifications.models import DeliveryStatus, Notification
+    from service.outbox.models import DeliveryStatus, Notification
     from tests.receivers import free_port
     from workers import runtime
 

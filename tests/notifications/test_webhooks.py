@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from service.config import get_settings
-from service.notifications import outbox, webhooks
-from service.notifications.models import DeliveryStatus, Notification, WebhookEndpoint
+from service.outbox import service as outbox
+from service.outbox import webhooks
+from service.outbox.models import DeliveryStatus, Notification, WebhookEndpoint
 from tests.factories import Org, evaluated_review, invited_review, new_org
 from tests.receivers import HookReceiver, hook_receiver
 from workers import runtime

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from service.portal.rendering import VENDOR_LINK_PATHS, RedactPathSecrets, redact_access_log
+from service.html_pages import RedactPathSecrets, redact_access_log
+from service.portal.rendering import VENDOR_LINK_PATHS
 
 
 def access_record(path: str) -> logging.LogRecord:

@@ -16,10 +16,11 @@ import httpx
 import pytest
 
 from service.config import get_settings
+from service.jst import add_months
 from service.questionnaire.models import AnswerSet
 from service.reminders import service as reminders
 from service.reminders.business_days import is_office_closed
-from service.reminders.cadence import Alignment, add_months, plan_due_date
+from service.reminders.cadence import Alignment, plan_due_date
 from service.reminders.models import Deadline, DeadlineKind, Reminder, ReminderStatus
 from tests.factories import Org, approved_review, good_answers
 from tests.receivers import HookReceiver, Received, SmtpServer, hook_receiver, smtp_server

@@ -136,3 +136,64 @@ async def test_reject_sets_no_review_due_and_blocks_contract(
     )
     assert reopened.status_code == 201
     assert reopened.json()["round"] == 2
+
+
+async def test_an_override_racing_a_rejection_never_lands_on_a_decided_review(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    # The override is a conditional write like a status change: it locks the review and writes
+    # only while the review is before its decision. Run together, either it comes first (and the
+    # rejection after it) or it is refused with 409.
+    for _ in range(5):
+        review = await evaluated_review(client, org, answers=weak_answers())
+        override = client.post(
+            f"/api/reviews/{review['id']}/verdicts/CLD2-SEL-10/override",
+            json={"outcome": "pass", "reason": "別途確認済み"},
+            headers=org.h("security"),
+        )
+        reject = client.post(
+            f"/api/reviews/{review['id']}/decision",
+            json={"decision": "reject", "reason": "不適合"},
+            headers=org.h("approver"),
+        )
+        overridden, rejected = await asyncio.gather(override, reject)
+        assert rejected.status_code == 200, rejected.text
+        assert overridden.status_code in (200, 409), overridden.text
+        timeline = await client.get(
+            f"/api/reviews/{review['id']}/timeline", headers=org.h("auditor")
+        )
+        actions = [e["action"] for e in timeline.json()]
+        verdicts = await client.get(
+            f"/api/reviews/{review['id']}/verdicts", headers=org.h("security")
+        )
+        verdict = next(v for v in verdicts.json() if v["requirement_id"] == "CLD2-SEL-10")
+        if overridden.status_code == 409:
+            assert verdict["overridden_at"] is None
+            assert "verdict.overridden" not in actions
+        else:
+            assert verdict["override_reason"] == "別途確認済み"
+            assert actions.index("verdict.overridden") < actions.index("review.reject")
+
+
+async def test_an_override_of_a_verdict_replaced_meanwhile_writes_nothing(
+    client: httpx.AsyncClient, org: Org
+) -> None:
+    from service.checks import bulk
+    from service.checks.models import Outcome, Verdict
+    from service.jobs import transaction
+
+    review = await evaluated_review(client, org, answers=weak_answers())
+    seen = await Verdict.get(review_id=review["id"], requirement_id="CLD2-SEL-10")
+    # A re-evaluation meanwhile gives the requirement another outcome.
+    await Verdict.filter(id=seen.id).update(outcome=Outcome.needs_review)
+    async with transaction() as conn:
+        written = await bulk.set_override(
+            conn,
+            seen,
+            outcome=Outcome.passed,
+            reason="確認済み",
+            by=org.user_ids["security"],
+            at=seen.evaluated_at,
+        )
+    assert written is False
+    assert (await Verdict.get(id=seen.id)).override_outcome is None

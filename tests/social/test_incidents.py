@@ -6,7 +6,7 @@ import httpx
 
 from service.accounts.models import User
 from service.audit.models import AuditEvent
-from service.notifications.models import Notification
+from service.outbox.models import Notification
 from tests.factories import Org
 from tests.receivers import SmtpServer
 from tests.social.runs import latest_run, site_account

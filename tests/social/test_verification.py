@@ -11,7 +11,7 @@ import pytest
 from service.accounts.models import User
 from service.config import get_settings
 from service.jobs import transaction
-from service.notifications.models import Notification
+from service.outbox.models import Notification
 from service.social.models import (
     Attestation,
     FollowUpTask,
@@ -326,7 +326,7 @@ async def test_a_failed_run_is_sent_to_the_organizations_webhooks(
 def test_access_logs_do_not_keep_the_owners_link_secret() -> None:
     import logging
 
-    from service.portal.rendering import RedactPathSecrets
+    from service.html_pages import RedactPathSecrets
     from service.social.pages import ATTESTATION_PATHS
 
     secret = "sa_" + "x" * 43

@@ -16,7 +16,7 @@ from uuid import uuid4
 
 from service.accounts.models import Organization, User
 from service.db import close_db, init_db, migrate_db
-from service.notifications.models import Channel, Notification, WebhookEndpoint
+from service.outbox.models import Channel, Notification, WebhookEndpoint
 from service.secretbox import encrypt
 
 

@@ -21,10 +21,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.notifications.models import DeliveryStatus, Notification
-from service.notifications.outbox import DELIVER_ACTOR, due_for_delivery
+from service.jobs import DELIVER_NOTIFICATION, FIRE_REMINDER
+from service.outbox.models import DeliveryStatus, Notification
+from service.outbox.service import due_for_delivery
 from service.reminders.models import Reminder, ReminderStatus
-from service.reminders.service import FIRE_ACTOR
 from tests.factories import Org, new_org
 from tests.receivers import SmtpServer, free_port, smtp_server
 from tests.workers.processes import BIN, BROKERS, Process, Queue, due_reminders, process_env, start
@@ -67,7 +67,7 @@ async def test_a_killed_worker_loses_no_reminder(
         env = process_env(smtp, **extra)
         log = tmp_path / "worker.log"
         if queue is not None:
-            queue.send(FIRE_ACTOR, *ids)  # what the due sweep sends
+            queue.send(FIRE_REMINDER, *ids)  # what the due sweep sends
         try:
             first = start(worker_command(broker_url, free_port()), env, log)
 
@@ -123,10 +123,11 @@ async def all_delivered(org: Org, smtp: SmtpServer, owner: str, queue: Queue | N
         return True
     if queue is not None:
         # The scheduler's sweeps: whatever the database still calls pending is sent again.
-        queue.send(FIRE_ACTOR, *(str(i) for i in pending_reminders))
+        queue.send(FIRE_REMINDER, *(str(i) for i in pending_reminders))
         mine = set(await Notification.filter(organization_id=org.id).values_list("id", flat=True))
         queue.send(
-            DELIVER_ACTOR, *(i for i in await due_for_delivery() if i in {str(m) for m in mine})
+            DELIVER_NOTIFICATION,
+            *(i for i in await due_for_delivery() if i in {str(m) for m in mine}),
         )
         await asyncio.sleep(2)
     return False

@@ -1,4 +1,4 @@
-"""Periodic jobs: hooks that other domains fill, and the in-process timer of the embedded mode."""
+"""Periodic jobs: the one table of them, and the in-process timer of the embedded mode."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service import hooks
 from service.catalog.loader import current_catalog, install_catalog
 from service.checks.models import Evaluation, Verdict
 from service.config import get_settings
+from service.jobs import DELIVER_NOTIFICATION
 from service.reminders.models import Reminder, ReminderStatus
 from service.reviews.models import Review
 from tests.checks.catalogs import ADDED, NEW, OLD, REMOVED, CatalogFolders
@@ -34,13 +34,10 @@ async def test_ismap_refresh_does_nothing_without_a_url_and_says_so(
 async def test_ismap_refresh_imports_the_list_from_the_url(
     monkeypatch: pytest.MonkeyPatch, operator_token: str
 ) -> None:
-    from service.ismap.refresh import refresh_ismap_list
     from service.ismap.service import latest_snapshot
     from tests.ismap.fixtures import unique_xlsx
     from tests.ismap.http_server import Reply, serve
 
-    hooks.load_hook_modules()  # what the scheduler does at start
-    assert hooks.get_hook(hooks.ISMAP_REFRESH) is refresh_ismap_list
     settings = get_settings()
     with serve() as site:
         site.replies["/ismap.xlsx"] = Reply(unique_xlsx())
@@ -52,33 +49,13 @@ async def test_ismap_refresh_imports_the_list_from_the_url(
     assert site.requests == ["/ismap.xlsx", "/ismap.xlsx"]
     assert snapshot.imported_by.startswith("scheduler: ISMAP refresh")
 
-    hooks.remove_hook(hooks.ISMAP_REFRESH)
-    try:
-        assert await periodic.ismap_refresh(settings) == "no importer"
-    finally:
-        hooks.periodic_hook(hooks.ISMAP_REFRESH)(refresh_ismap_list)
 
-
-async def test_social_media_reverification_hook(caplog: pytest.LogCaptureFixture) -> None:
-    from service.social import verification
-
+async def test_social_media_reverification_runs_the_social_sweep(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.INFO, logger="workers.periodic")
-    hooks.load_hook_modules()
-    assert hooks.get_hook(hooks.SOCIAL_REVERIFICATION) is verification.sweep
-    hooks.remove_hook(hooks.SOCIAL_REVERIFICATION)
-    try:
-        assert await periodic.social_reverification() == "not installed"
-        assert "nothing to do" in caplog.text
-        runs: list[int] = []
-
-        @hooks.periodic_hook(hooks.SOCIAL_REVERIFICATION)
-        async def reverify() -> None:
-            runs.append(1)
-
-        assert await periodic.social_reverification() == "done"
-        assert runs == [1]
-    finally:
-        hooks.periodic_hook(hooks.SOCIAL_REVERIFICATION)(verification.sweep)
+    assert await periodic.social_reverification() == "done"
+    assert "social-media re-verification: done" in caplog.text
 
 
 async def test_the_scheduler_holds_every_periodic_job() -> None:
@@ -188,7 +165,7 @@ async def test_a_job_still_waiting_is_not_queued_again(
     """An outbox sweep that finds a row whose job has not started yet (every slot busy with a
     slow receiver) adds nothing: a large backlog is not queued again each minute."""
     from service.jobs import Job, dispatch_now
-    from service.notifications import outbox
+    from service.outbox import service as outbox
 
     ran: list[str] = []
 
@@ -196,7 +173,7 @@ async def test_a_job_still_waiting_is_not_queued_again(
         ran.append(notification_id)
 
     monkeypatch.setattr(outbox, "deliver", deliver)
-    job = Job(outbox.DELIVER_ACTOR, ("3f2a9c81-0000-4000-8000-000000000001",))
+    job = Job(DELIVER_NOTIFICATION, ("3f2a9c81-0000-4000-8000-000000000001",))
     dispatch_now(job)
     dispatch_now(job)  # before the loop ran anything: the first is still waiting
     await runtime.wait_idle()

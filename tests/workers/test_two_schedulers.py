@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.notifications.models import DeliveryStatus, Notification
+from service.outbox.models import DeliveryStatus, Notification
 from service.reminders.models import Reminder, ReminderStatus
 from tests.factories import new_org
 from tests.receivers import smtp_server

@@ -17,6 +17,7 @@ import pytest
 from dramatiq import Message
 
 from service.checks.models import Verdict
+from service.jobs import EVALUATE_REVIEW
 from service.reviews.models import Review
 from service.reviews.states import ReviewStatus
 from tests.factories import Org, evaluated_review
@@ -53,7 +54,7 @@ async def test_worker_process_evaluates_a_lost_job(
     broker.enqueue(
         Message(
             queue_name=QUEUE,
-            actor_name="evaluate_review",
+            actor_name=EVALUATE_REVIEW,
             args=(review["id"],),
             kwargs={},
             options={},
@@ -63,7 +64,7 @@ async def test_worker_process_evaluates_a_lost_job(
     broker.enqueue(
         Message(
             queue_name=QUEUE,
-            actor_name="evaluate_review",
+            actor_name=EVALUATE_REVIEW,
             args=(review["id"],),
             kwargs={},
             options={},

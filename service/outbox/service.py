@@ -23,19 +23,16 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F, Q
 
 from service.config import get_settings
-from service.jobs import enqueue_after_commit
-from service.notifications import webhooks
-from service.notifications.email import build_email, send_email
-from service.notifications.models import (
-    Channel,
-    DeliveryStatus,
-    Notification,
-    WebhookEndpoint,
-)
+from service.jobs import DELIVER_NOTIFICATION, enqueue_after_commit
+from service.outbox import webhooks
+from service.outbox.email import build_email, send_email
+
+# Re-exported: the delivery log shows the Message-ID an email is sent with.
+from service.outbox.email import message_id_header as message_id_header
+from service.outbox.models import Channel, DeliveryStatus, Notification, WebhookEndpoint
 from service.secretbox import SecretKeyError, decrypt
 
 log = logging.getLogger(__name__)
-DELIVER_ACTOR = "deliver_notification"
 MAX_BACKOFF = timedelta(hours=6)
 SECRET_LINK_PLACEHOLDER = "{secret_link}"  # noqa: S105 (where the link goes, not a secret)
 ERASED_LINK = "（送信後に消去 / erased after delivery）"
@@ -56,7 +53,7 @@ async def _insert(conn: BaseDBAsyncClient, rows: list[Notification]) -> list[str
     inserted = await Notification.filter(id__in=wanted).using_db(conn).values_list("id", flat=True)
     ids = [str(i) for i in inserted]
     for notification_id in ids:
-        enqueue_after_commit(DELIVER_ACTOR, notification_id)
+        enqueue_after_commit(DELIVER_NOTIFICATION, notification_id)
     return ids
 
 

@@ -1,92 +1,33 @@
-"""Reviewer decisions: overriding a verdict, and approving or rejecting a review."""
+"""Decisions (審査結果): signing each step of a review's approval chain, or rejecting it.
+
+Above checks (a failing must-requirement blocks approval) and reminders (the last approval plans
+the re-review); overriding a verdict is the checks domain's (checks/service.py).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
 from service.accounts.duties import (
-    SeparationOfDuties,
     consecutive_signer_refusal,
-    duties_of,
-    requester_refusal,
 )
-from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
-from service.audit.service import record
-from service.checks.models import Outcome, Verdict
+from service.checks.models import Verdict
 from service.checks.service import blocking_verdicts
-from service.engagements.models import Engagement
-from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from service.errors import Conflict, Forbidden, ValidationFailed
 from service.jobs import transaction
 from service.reminders import service as reminders
-from service.reviews.approvals import approval_progress
 from service.reviews.models import ApprovalRecord, Review
-from service.reviews.service import get_review, transition
+from service.reviews.service import (
+    approval_progress,
+    duties_for_requester,
+    get_review,
+    transition,
+)
 from service.reviews.states import DECIDABLE, ReviewEvent
-
-JST = ZoneInfo("Asia/Tokyo")
-__all__ = ["JST", "decide", "override_verdict"]
-
-
-async def _duties_for_requester(principal: Principal, review: Review) -> SeparationOfDuties:
-    """The organization's rules, after refusing the engagement's requester if they say so."""
-    organization = await Organization.get(id=review.organization_id)
-    duties = duties_of(organization.separation_of_duties)
-    if duties.requester_cannot_decide:
-        engagement = await Engagement.get(id=review.engagement_id)
-        if str(engagement.created_by_id) == principal.user_id:
-            raise requester_refusal()
-    return duties
-
-
-async def override_verdict(
-    *, principal: Principal, review_id: str, requirement_id: str, outcome: Outcome, reason: str
-) -> tuple[Review, Verdict]:
-    review = await get_review(principal, review_id)
-    # Part-way through the approval chain too: a re-evaluation under a newer profile may make a
-    # requirement fail there, and the reviewer must be able to answer it (see reevaluation.py).
-    if review.status not in DECIDABLE:
-        raise Conflict(
-            f"verdicts can be overridden only before the decision (now '{review.status}')"
-        )
-    verdict = await Verdict.get_or_none(review_id=review.id, requirement_id=requirement_id)
-    if verdict is None:
-        raise NotFound("no such verdict")
-    await _duties_for_requester(principal, review)
-    async with transaction() as conn:
-        verdict.override_outcome = outcome
-        verdict.override_reason = reason
-        verdict.overridden_by_id = principal.user_id
-        verdict.overridden_at = datetime.now(UTC)
-        await verdict.save(
-            using_db=conn,
-            update_fields=[
-                "override_outcome",
-                "override_reason",
-                "overridden_by_id",
-                "overridden_at",
-            ],
-        )
-        await record(
-            conn,
-            organization_id=principal.organization_id,
-            actor=principal.actor,
-            action="verdict.overridden",
-            object_type="verdict",
-            object_id=str(verdict.id),
-            review_id=str(review.id),
-            data={
-                "requirement_id": requirement_id,
-                "from": verdict.outcome.value,
-                "to": outcome.value,
-                "reason": reason,
-            },
-        )
-    return review, verdict
 
 
 async def decide(
@@ -125,7 +66,7 @@ async def decide(
             f"{step.title.ja} / {step.title.en} (role '{step.role}')"
         )
     # A rejection is a signature too: the same person may not stop what they could not approve.
-    duties = await _duties_for_requester(principal, review)
+    duties = await duties_for_requester(principal, review)
     previous = progress.signed[-1] if progress.signed else None
     if (
         duties.distinct_consecutive_signers
