@@ -19,6 +19,7 @@ from service.catalog import endpoints as _catalog  # noqa: F401
 from service.catalog.loader import install_catalog, load_catalog
 from service.checks import endpoints as _checks  # noqa: F401
 from service.config import Settings, get_settings
+from service.console.routes import console_mount, console_root
 from service.contracts import endpoints as _contracts  # noqa: F401
 from service.db import close_db, init_db
 from service.engagements import endpoints as _engagements  # noqa: F401
@@ -32,6 +33,7 @@ from service.questionnaire import endpoints as _questionnaire  # noqa: F401
 from service.reminders import endpoints as _reminders  # noqa: F401
 from service.reviews import endpoints as _reviews  # noqa: F401
 from service.routing import REGISTRY, build_route, error_response
+from service.signin import endpoints as _signin  # noqa: F401
 from service.social import endpoints as _social  # noqa: F401
 from service.social.pages import social_mount
 from service.vendors import endpoints as _vendors  # noqa: F401
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *(build_route(spec) for spec in REGISTRY),
         portal_mount(),  # the vendor portal (HTML), /v/...
         social_mount(),  # owner confirmation and the public list of official accounts, /sns/...
+        console_mount(),  # the staff console (HTML, signed-in people), /console/...
+        console_root(),  # a browser opening / lands on the console
     ]
     return Starlette(
         routes=routes,

@@ -91,6 +91,16 @@ class Settings(BaseSettings):
     # How long a worker's claim on a verification run lasts before another may take it over.
     social_run_lease_seconds: float = Field(default=300, gt=0)
 
+    # Staff console sign-in (service.signin): the browser session's idle timeout and absolute
+    # lifetime, the failures that lock an account (until an admin unlocks it) and the failures
+    # from one client address within the window after which that address is refused for a while.
+    console_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    console_session_hours: int = Field(default=10, ge=1, le=24 * 7)
+    signin_max_failures: int = Field(default=5, ge=1, le=100)
+    signin_address_max_failures: int = Field(default=20, ge=1, le=10_000)
+    signin_address_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    password_setup_hours: int = Field(default=72, ge=1, le=24 * 30)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

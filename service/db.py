@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "service.reminders.models",
     "service.notifications.models",
     "service.social.models",
+    "service.signin.models",
 ]
 
 

@@ -193,3 +193,14 @@ async def open_next_round(
         actor=actor,
         audit_data={"reason": "re-review due", "previous_review_id": str(previous.id)},
     )
+
+
+async def reviews_waiting(
+    principal: Principal, statuses: list[ReviewStatus], *, limit: int = 50
+) -> tuple[int, list[Review]]:
+    """How many of the organization's reviews are in these states, and the oldest `limit` of
+    them (longest waiting first) with their engagement and vendor: a console work list."""
+    query = Review.filter(organization_id=principal.organization_id, status__in=statuses)
+    total = await query.count()
+    reviews = await query.order_by("updated_at").limit(limit).prefetch_related("engagement__vendor")
+    return total, reviews
