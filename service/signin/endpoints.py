@@ -24,7 +24,7 @@ TAG = "accounts"
     "/api/users/{user_id}/password-setup",
     summary="Mail a password set-up link / パスワード設定リンクを送信",
     tag=TAG,
-    status=202,
+    status=201,
     roles=ADMIN,
 )
 async def issue_password_setup(principal: Principal, user_id: UUID) -> PasswordSetupIssued:

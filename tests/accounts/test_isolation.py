@@ -45,6 +45,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "report_social_hijack": {"description": "他団体からの報告"},
     "record_social_incident_step": {"step": "other", "note": "他団体からの記録"},
     "update_social_settings": {"public_list_enabled": True},
+    "put_sign_in_policy": {"mfa_required_roles": []},
     "answer_social_attestation": {
         "still_responsible": True,
         "mfa_still_on": True,

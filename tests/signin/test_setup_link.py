@@ -31,7 +31,7 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
 async def _mail_link(client: httpx.AsyncClient, org: Org, role: str, smtp: SmtpServer) -> str:
     user_id = org.user_ids[role]
     response = await client.post(f"/api/users/{user_id}/password-setup", headers=org.h("admin"))
-    assert response.status_code == 202, response.text
+    assert response.status_code == 201, response.text
     await runtime.wait_idle()
     [received] = smtp.sink.to(response.json()["sent_to"])[-1:]
     match = re.search(r"http://testserver(/console/setup/ps_[A-Za-z0-9_-]+)", received.text)
