@@ -17,11 +17,11 @@ from service.portal.rendering import SecurityHeaders, redact_access_log
 
 async def http_error_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    found = exc.status_code != 404
+    missing = exc.status_code == 404
     return render(
         "message.html",
         status=exc.status_code,
-        heading="ページが見つかりません / Page not found" if not found else "エラー / Error",
+        heading="ページが見つかりません / Page not found" if missing else "エラー / Error",
         message=str(exc.detail),
         link=console_url("/"),
         link_text="ホーム / Home",

@@ -237,3 +237,45 @@ async def test_the_api_stays_bearer_only(
     me = await browser.client.get("/api/me")  # the session cookie alone
     assert me.status_code == 401
     assert (await client.get("/api/me", headers=auth(org.tokens["procurement"]))).status_code == 200
+
+
+async def test_over_https_the_cookie_is_secure_with_the_host_prefix(
+    org: Org, browser: StaffBrowser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "public_base_url", "https://vetting.city.example.jp")
+    user = await with_password(org.user_ids["procurement"])
+    page = await browser.get("/console/signin")
+    response = await browser.client.post(
+        "/console/signin",
+        data={"csrf_token": csrf_of(page.text), "email": user.email, "password": PASSWORD},
+        # The test client speaks plain http, so it holds no Secure cookie: send it as a browser
+        # on https would.
+        headers={"cookie": f"__Host-staff_signin={csrf_of(page.text)}"},
+    )
+    assert response.status_code == 303
+    cookie = next(
+        v
+        for k, v in response.headers.multi_items()
+        if k == "set-cookie" and v.startswith("__Host-staff_session=")
+    )
+    assert "Secure" in cookie and "HttpOnly" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie
+
+
+def test_set_up_links_are_kept_out_of_access_logs(app: object) -> None:
+    import logging
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1", "GET", "/console/setup/ps_SECRETsecret-_123", "1.1", 200),
+        None,
+    )
+    for installed in logging.getLogger("uvicorn.access").filters:
+        assert isinstance(installed, logging.Filter)
+        installed.filter(record)
+    assert "SECRET" not in record.getMessage()
+    assert "/console/setup/ps_…" in record.getMessage()
