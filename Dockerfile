@@ -7,10 +7,12 @@ RUN pip install --no-cache-dir .
 COPY forms ./forms
 COPY policies ./policies
 COPY contract_templates ./contract_templates
-# A user without privileges; the uploads folder exists (and is theirs) before a volume mounts it.
+# A user without privileges; the uploads and keys folders exist (theirs only, 0700) before a
+# volume mounts them, so a new volume starts with that owner and mode.
 RUN useradd --system --uid 10001 --home-dir /app vetting \
-    && mkdir -p /var/lib/vetting/uploads /var/lib/vetting/keys \
-    && chown -R vetting /var/lib/vetting
+    && mkdir -p /var/lib/vetting/uploads /var/lib/vetting/keys /var/lib/vetting/audit \
+    && chown -R vetting /var/lib/vetting \
+    && chmod 700 /var/lib/vetting/uploads /var/lib/vetting/keys /var/lib/vetting/audit
 USER vetting
 ENV VETTING_FORMS_DIR=/app/forms \
     VETTING_POLICIES_DIR=/app/policies \

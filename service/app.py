@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 # Importing the endpoint modules registers their routes.
 from service.accounts import endpoints as _accounts  # noqa: F401
@@ -25,17 +27,24 @@ from service.db import close_db, init_db
 from service.engagements import endpoints as _engagements  # noqa: F401
 from service.errors import AppError
 from service.evidence import endpoints as _evidence  # noqa: F401
+from service.evidence.storage import EvidenceStore
 from service.ismap import endpoints as _ismap  # noqa: F401
 from service.notifications import endpoints as _notifications  # noqa: F401
+from service.notifications.email import close_connections
+from service.notifications.endpoints import CALENDAR_FEED_PATHS
+from service.notifications.service import CALENDAR_PREFIX
+from service.notifications.webhooks import close_clients
 from service.openapi import build_openapi
+from service.portal.rendering import redact_access_log
 from service.portal.routes import portal_mount
 from service.questionnaire import endpoints as _questionnaire  # noqa: F401
 from service.reminders import endpoints as _reminders  # noqa: F401
 from service.reviews import endpoints as _reviews  # noqa: F401
-from service.routing import REGISTRY, build_route, error_response
+from service.routing import REGISTRY, build_routes, error_response
 from service.signin import endpoints as _signin  # noqa: F401
 from service.social import endpoints as _social  # noqa: F401
 from service.social.pages import social_mount
+from service.throttling import ProvideThrottle, Throttle
 from service.vendors import endpoints as _vendors  # noqa: F401
 
 log = logging.getLogger(__name__)
@@ -58,6 +67,9 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     openapi = build_openapi()
+    # The calendar address is its own credential, like a vendor link: never in the access log.
+    redact_access_log(CALENDAR_FEED_PATHS, CALENDAR_PREFIX)
+    throttle = Throttle(settings)
 
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(openapi)
@@ -71,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
         install_catalog(load_catalog(settings))  # a broken data file stops the start here
         await init_db(settings)
+        EvidenceStore(settings.evidence_dir).prepare()
         runtime.start(settings.broker_url)
         if runtime.runs_periodic_jobs(settings):
             runtime.start_periodic(settings)
@@ -80,21 +93,33 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            await runtime.wait_idle()
-            runtime.stop()
+            await runtime.shutdown(settings.shutdown_grace_seconds)
+            await throttle.close()
+            await close_clients()
+            await close_connections()
             await close_db()
 
     routes = [
         Route("/openapi.json", openapi_json, include_in_schema=False),
         Route("/healthz", healthz, include_in_schema=False),
-        *(build_route(spec) for spec in REGISTRY),
+        *build_routes(REGISTRY),
         portal_mount(),  # the vendor portal (HTML), /v/...
         social_mount(),  # owner confirmation and the public list of official accounts, /sns/...
         console_mount(),  # the staff console (HTML, signed-in people), /console/...
         console_root(),  # a browser opening / lands on the console
     ]
-    return Starlette(
+    middleware = [Middleware(ProvideThrottle, throttle=throttle)]
+    if settings.trusted_proxy_list:
+        # Behind these proxies the client is the one X-Forwarded-For names (throttling counts
+        # failures per client); from anyone else the header is ignored.
+        middleware.insert(
+            0, Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
+        )
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=middleware,
         exception_handlers={AppError: handle_app_error, HTTPException: handle_http_error},
     )
+    app.state.throttle = throttle
+    return app

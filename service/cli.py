@@ -25,37 +25,24 @@ def _run(coroutine_factory: Callable[[], Awaitable[int]]) -> int:
 
 
 async def _console_principal() -> Any:
-    """The operator admin, on whose behalf console commands act (bootstrapped if need be)."""
-    from service.accounts.models import Organization, User
-    from service.accounts.principal import Principal
-    from service.accounts.roles import Role
-    from service.accounts.service import bootstrap_operator
+    from service.accounts.service import console_principal
 
-    await bootstrap_operator()
-    operator = await Organization.get(is_operator=True)
-    admin = await User.filter(organization=operator, active=True).order_by("created_at").first()
-    if admin is None:
-        raise SystemExit("the operator organization has no active admin")
-    return Principal(
-        user_id=str(admin.id),
-        organization_id=str(operator.id),
-        name=f"console ({admin.name})",
-        roles=frozenset({Role.admin}),
-        is_operator_admin=True,
-    )
+    return await console_principal()
+
+
+async def _migrate_and_close() -> None:
+    from service.db import close_db, migrate_db
+
+    try:
+        await migrate_db()
+    finally:
+        await close_db()  # an open SQLite connection's thread would keep the process alive
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from service.db import close_db, migrate_db
     from service.secretbox import SecretKeyError
 
-    async def migrate_and_close() -> None:
-        try:
-            await migrate_db()
-        finally:
-            await close_db()  # an open SQLite connection's thread would keep the process alive
-
-    asyncio.run(migrate_and_close())
+    asyncio.run(_migrate_and_close())
     print("migrations applied")
     try:  # webhook keys stored before encryption, or under an old key
         _run(_reencrypt_and_report)
@@ -71,10 +58,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 async def _reencrypt_and_report() -> int:
     """Encrypt webhook keys with the newest key; how many no configured key opens."""
+    from service.audit.keys import audit_keys
     from service.notifications.service import reencrypt_secrets
     from service.secretbox import ensure_key
 
     ensure_key()  # a bad VETTING_SECRET_KEY stops here; no key yet: the key file is made now
+    audit_keys()  # likewise VETTING_AUDIT_KEY and the audit key file
     result = await reencrypt_secrets()
     if result.changed:
         print(f"webhook signing keys encrypted with the newest key: {result.changed}", flush=True)
@@ -166,14 +155,11 @@ def cmd_forms_import_vsaq(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from service.accounts.service import bootstrap_operator
-    from service.app import create_app
     from service.catalog.loader import load_catalog
-    from service.db import migrate_db
     from service.errors import CatalogError
     from service.secretbox import SecretKeyError
+    from service.server import CannotListen, listen, serve
 
     settings = get_settings()
     try:
@@ -181,32 +167,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except CatalogError as exc:
         print(f"error: refusing to start: {exc}", file=sys.stderr)
         return 1
-    created = 0
-    if not args.no_setup:  # compose runs `vetting migrate --bootstrap` once instead
-        asyncio.run(migrate_db(settings))
-        try:
-            _run(_reencrypt_and_report)
-        except SecretKeyError as exc:
-            print(f"error: refusing to start: {exc}", file=sys.stderr)
-            return 1
-        created = _run(lambda: _bootstrap_and_report(bootstrap_operator))
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"vetting service: http://{host}:{port}  (API document: /openapi.json)", flush=True)
-    if created:
-        print("first start: the admin token above is shown only once; keep it safe", flush=True)
-    if args.workers > 1:  # separate processes: each builds its app from the factory
-        uvicorn.run(
-            "service.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=args.workers,
-            log_level="info",
-        )
-    else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
-    return 0
+    try:  # first: a busy address is one line and exit 1, before any migration or token
+        sock = listen(host, port)
+    except CannotListen as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with sock:
+        created = 0
+        if not args.no_setup:  # compose runs `vetting migrate --bootstrap` once instead
+            # Closed again: with --workers the parent process would otherwise wait at its exit
+            # for the SQLite connection's thread.
+            asyncio.run(_migrate_and_close())
+            try:
+                _run(_reencrypt_and_report)
+            except SecretKeyError as exc:
+                print(f"error: refusing to start: {exc}", file=sys.stderr)
+                return 1
+            created = _run(lambda: _bootstrap_and_report(bootstrap_operator))
+        print(f"vetting service: http://{host}:{port}  (API document: /openapi.json)", flush=True)
+        if created:
+            print("first start: the admin token above is shown only once; keep it safe", flush=True)
+        return serve(settings, sock, workers=args.workers)
 
 
 async def _bootstrap_and_report(bootstrap: Callable[[], Awaitable[Any]]) -> int:
@@ -273,14 +256,19 @@ def cmd_user_create(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
+    """A person's token from the console: their first one, or one to replace a lost one."""
     from service.accounts import service
+    from service.errors import AppError
 
     async def run() -> int:
         principal = await _console_principal()
-        user = await service.get_user(principal, args.user)
-        issued = await service.issue_token(
-            user=user, name=args.name, expires_in_days=args.days, actor=principal.actor
-        )
+        try:
+            issued = await service.console_token(
+                principal=principal, user_id=args.user, name=args.name, expires_in_days=args.days
+            )
+        except AppError as exc:
+            print(f"error: {exc.detail} {exc.fields or ''}".rstrip(), file=sys.stderr)
+            return 1
         print(issued.secret)
         return 0
 
@@ -288,25 +276,15 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from service.accounts.models import Organization
-    from service.audit.service import verify_chain
+    from service.audit.report import verify_and_print
 
-    async def run() -> int:
-        ids = [args.org] if args.org else [str(o.id) for o in await Organization.all()]
-        broken = 0
-        for organization_id in ids:
-            report = await verify_chain(organization_id)
-            if report.ok:
-                print(f"ok {organization_id}: {report.events} event(s), chain intact")
-            else:
-                broken += 1
-                print(
-                    f"BROKEN {organization_id}: first broken link at seq "
-                    f"{report.first_broken_seq}: {report.problem}"
-                )
-        return 1 if broken else 0
+    return _run(lambda: verify_and_print(args.org))
 
-    return _run(run)
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from service.audit.report import checkpoint_and_print
+
+    return _run(lambda: checkpoint_and_print(args.org))
 
 
 def cmd_ismap_import(args: argparse.Namespace) -> int:
@@ -468,7 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_user_commands(user, _run, _console_principal)
 
     token = commands.add_parser("token", help="API tokens").add_subparsers(required=True)
-    token_create = token.add_parser("create", help="issue a token; prints it once")
+    token_create = token.add_parser(
+        "create", help="a person's first (or replacement) token; prints it once"
+    )
     token_create.add_argument("--user", required=True)
     token_create.add_argument("--name", default="cli")
     token_create.add_argument("--days", type=int)
@@ -478,6 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit.add_parser("verify", help="report the first broken link of each chain")
     verify.add_argument("--org")
     verify.set_defaults(func=cmd_audit_verify)
+    checkpoint = audit.add_parser(
+        "checkpoint", help="write a signed checkpoint of each chain that grew (and send it)"
+    )
+    checkpoint.add_argument("--org", help="only this organization")
+    checkpoint.set_defaults(func=cmd_audit_checkpoint)
 
     ismap = commands.add_parser("ismap", help="ISMAP cloud service list").add_subparsers(
         required=True

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 from tortoise import Tortoise
 
 from service.config import Settings, get_settings
+from service.private_files import create_private_file, owner_only, private_folder
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# PostgreSQL: deadlock_detected, serialization_failure. The write paths are ordered so that neither
+# should happen (the audit chain's lock is always taken last); this is the net under that.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSIENT_ATTEMPTS = 4
 
 MODEL_MODULES = [
     "service.accounts.models",
@@ -65,20 +78,40 @@ def tortoise_config(settings: Settings | None = None) -> dict[str, Any]:
 TORTOISE_ORM = tortoise_config()
 
 
-def ensure_sqlite_folder(settings: Settings) -> None:
-    """SQLite needs its folder to exist (var/ on a fresh clone)."""
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database or an in-memory one."""
     prefix = "sqlite://"
-    if settings.database_url.startswith(prefix):
-        path = settings.database_url[len(prefix) :]
-        if path and path != ":memory:":
-            from pathlib import Path
+    if not database_url.startswith(prefix):
+        return None
+    path = database_url[len(prefix) :].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
 
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+# SQLite's companions of the database file: write-ahead log, shared memory, rollback journal.
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def prepare_sqlite_file(settings: Settings) -> None:
+    """The SQLite file, readable and writable by the service's user only (it holds personal data,
+    token hashes and the audit trail), in a folder that exists (var/ on a fresh clone).
+
+    SQLite gives the -wal, -shm and -journal files the mode of the database file, so the file is
+    created 0600 before SQLite opens it. A file an earlier version made world-readable (0644) is
+    narrowed, with its companions.
+    """
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        return
+    if not path.parent.exists():  # a folder of our own (var/); an existing one is left as it is
+        private_folder(path.parent)
+    create_private_file(path)
+    for suffix in SQLITE_COMPANIONS:
+        owner_only(path.with_name(path.name + suffix))
 
 
 async def init_db(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
-    ensure_sqlite_folder(settings)
+    prepare_sqlite_file(settings)
     # Global fallback: request handlers run in other tasks than the lifespan that called init.
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 
@@ -88,9 +121,40 @@ async def migrate_db(settings: Settings | None = None) -> None:
     from tortoise.migrations.api import migrate
 
     settings = settings or get_settings()
-    ensure_sqlite_folder(settings)
+    prepare_sqlite_file(settings)
     await migrate(config=tortoise_config(settings))
 
 
 async def close_db() -> None:
     await Tortoise.close_connections()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or SQLite busy with another process:
+    the transaction was rolled back and running it again may succeed."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) in TRANSIENT_SQLSTATES:
+            return True
+        if type(seen).__module__ == "sqlite3" and "database is locked" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def retry_transient(operation: Callable[[], Awaitable[T]]) -> T:
+    """Run `operation`, and again (a bounded number of times) after a transient failure, but only
+    while it has committed nothing: running again from the start is then the same as running once.
+    The API's JSON endpoints run through this (service.routing)."""
+    from service.jobs import commits
+
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        committed = commits.get()
+        try:
+            return await operation()
+        except Exception as exc:
+            if attempt == TRANSIENT_ATTEMPTS or commits.get() != committed or not is_transient(exc):
+                raise
+            log.warning("transient database failure (%s); running it again", exc)
+            await asyncio.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # noqa: S311
+    raise AssertionError("unreachable")

@@ -1,8 +1,10 @@
-"""Transactions that send their jobs only after they commit.
+"""Transactions that append their audit events last and send their jobs only after they commit.
 
 A service function calls `enqueue_after_commit("evaluate_review", review_id)` inside
 `transaction()`; the job is dispatched once the outermost transaction commits and dropped on
-rollback. Neither dramatiq nor Tortoise ships this.
+rollback. Neither dramatiq nor Tortoise ships this. The audit events the transaction recorded
+are chained and inserted as its last statements (service.audit.service: the chain head's lock
+is the last lock a transaction takes, so it never takes part in a deadlock).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
+
+from service.audit import service as audit
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,9 @@ Dispatcher = Callable[[Job], None]
 
 _pending: ContextVar[list[Job] | None] = ContextVar("pending_jobs", default=None)
 _dispatcher: Dispatcher | None = None
+# Commits of outermost transactions in this context: a request that committed something must not
+# be run again from the start (service.db.retry_transient).
+commits: ContextVar[int] = ContextVar("commits", default=0)
 
 
 def set_dispatcher(dispatcher: Dispatcher | None) -> None:
@@ -55,16 +62,21 @@ def dispatch_now(job: Job) -> None:
 @asynccontextmanager
 async def transaction() -> AsyncIterator[BaseDBAsyncClient]:
     outer = _pending.get()
-    if outer is not None:  # nested: the outermost transaction dispatches
+    if outer is not None:  # nested: the outermost transaction appends and dispatches
         async with in_transaction() as conn:
-            yield conn
+            with audit.collecting() as events:
+                yield conn
+            audit.keep(events)  # not reached when the nested block failed
         return
     jobs: list[Job] = []
     token = _pending.set(jobs)
     try:
         async with in_transaction() as conn:
-            yield conn
+            with audit.collecting() as events:
+                yield conn
+            await audit.append_events(conn, events)
     finally:
         _pending.reset(token)
+    commits.set(commits.get() + 1)
     for job in jobs:  # reached only after a commit
         dispatch_now(job)

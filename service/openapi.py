@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
+from service.accounts.roles import Role
 from service.routing import REGISTRY, Download, Endpoint
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -21,11 +22,22 @@ _ERROR_STATUSES = {
     "422": "the body or a value is invalid / 入力が不正です",
 }
 
+# Only where a secret is checked: a client with too many failed secrets (service.throttling).
+_THROTTLED = (
+    "too many failed secrets from this address: wait Retry-After seconds / "
+    "失敗した試行が多すぎます（Retry-After 秒後に再試行）"
+)
+
 
 class ErrorBody(BaseModel):
     error: str
     detail: str
     fields: dict[str, str]
+    rule: str | None = Field(
+        default=None,
+        description="the access rule that refused the request, e.g. 'requester_cannot_decide' "
+        "/ 拒否の根拠となった規則",
+    )
 
 
 def _schema(adapter_type: Any, components: dict[str, Any]) -> dict[str, Any]:
@@ -36,6 +48,15 @@ def _schema(adapter_type: Any, components: dict[str, Any]) -> dict[str, Any]:
         components[adapter_type.__name__] = schema
         return {"$ref": REF_TEMPLATE.format(model=adapter_type.__name__)}
     return schema
+
+
+def _without_null(field_schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is present or absent, never null: document its one real type."""
+    variants = [v for v in field_schema.get("anyOf", []) if v.get("type") != "null"]
+    if len(variants) != 1:
+        return field_schema
+    rest = {k: v for k, v in field_schema.items() if k not in ("anyOf", "default")}
+    return {**rest, **variants[0]}
 
 
 def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +77,8 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
         ],
         "responses": {},
     }
+    if spec.description:
+        operation["description"] = spec.description
     if spec.query_model is not None:
         schema = spec.query_model.model_json_schema(ref_template=REF_TEMPLATE)
         required = set(schema.get("required", []))
@@ -65,14 +88,25 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
                 "in": "query",
                 "required": name in required,
                 "description": field_schema.get("description", ""),
-                "schema": field_schema,
+                "schema": _without_null(field_schema),
             }
             for name, field_schema in schema["properties"].items()
         ]
     if spec.auth == "user":
         operation["security"] = [{"bearerAuth": []}]
-        if spec.roles is not None:
-            operation["x-roles"] = sorted(role.value for role in spec.roles)
+        # Every role that may call it (all of them when the route names none).
+        operation["x-roles"] = sorted(role.value for role in (spec.roles or set(Role)))
+        if spec.also is not None:
+            operation["x-also"] = spec.also
+            operation["description"] = (
+                f"The roles in x-roles on any object of their organization; also {spec.also}, "
+                "whatever their role (403 for anyone else)."
+            )
+        if spec.operator_only:
+            operation["x-operator-only"] = True
+            operation["description"] = (
+                "Only an admin of the operator organization / 運用管理組織の管理者のみ"
+            )
     else:
         operation["security"] = []
     if spec.body_model is not None:
@@ -100,6 +134,18 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
     for code, description in _ERROR_STATUSES.items():
         operation["responses"][code] = {
             "description": description,
+            "content": {"application/json": {"schema": error_ref}},
+        }
+    if spec.throttled:
+        operation["responses"]["429"] = {
+            "description": _THROTTLED,
+            "headers": {
+                "Retry-After": {
+                    "description": "seconds until the client may try again / 再試行までの秒数",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
             "content": {"application/json": {"schema": error_ref}},
         }
     return operation

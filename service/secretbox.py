@@ -10,14 +10,13 @@ encryption and is read as it is until `vetting migrate` or `vetting secrets rota
 
 from __future__ import annotations
 
-import os
-import secrets
 from functools import lru_cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from service.config import Settings, get_settings
+from service.keyfile import read_or_create
 
 PREFIX = "fernet:"
 
@@ -26,22 +25,8 @@ class SecretKeyError(Exception):
     """The keys are unusable, or none of them opens a stored secret."""
 
 
-def _read_key_file(path: Path) -> list[str]:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written aside, then linked into place: a process starting at the same moment sees the
-        # whole key or none, and exactly one key wins.
-        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(Fernet.generate_key().decode() + "\n")
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().split()
+def _new_key() -> str:
+    return Fernet.generate_key().decode()
 
 
 @lru_cache(maxsize=4)
@@ -49,7 +34,7 @@ def _box(secret_key: str | None, key_file: Path) -> tuple[MultiFernet, Fernet]:
     if secret_key and secret_key.strip():
         keys, source = [k.strip() for k in secret_key.split(",") if k.strip()], "VETTING_SECRET_KEY"
     else:
-        keys, source = _read_key_file(key_file), str(key_file)
+        keys, source = read_or_create(key_file, _new_key), str(key_file)
     try:
         fernets = [Fernet(key) for key in keys]
     except ValueError as exc:

@@ -33,6 +33,17 @@ os.environ["VETTING_PUBLIC_BASE_URL"] = "http://testserver"
 os.environ["VETTING_EVIDENCE_DIR"] = str(_TMP / "evidence")
 os.environ.pop("VETTING_SECRET_KEY", None)  # the key file of this session, made at first use
 os.environ["VETTING_SECRET_KEY_FILE"] = str(_TMP / "secret.key")
+os.environ.pop("VETTING_AUDIT_KEY", None)  # likewise the audit key, and the checkpoints
+os.environ["VETTING_AUDIT_KEY_FILE"] = str(_TMP / "audit.key")
+os.environ["VETTING_AUDIT_CHECKPOINT_FILE"] = str(_TMP / "audit-checkpoints.jsonl")
+# Throttling stays on for the whole suite, through the same code as in production, but with
+# budgets that the suite's deliberate failures (wrong tokens, unknown links, all from the one
+# test client) never use up. tests/test_throttling.py builds apps with small budgets.
+for _kind in ("VENDOR_LINK", "API_TOKEN", "CALENDAR", "ATTESTATION", "SIGN_IN"):
+    os.environ[f"VETTING_RATE_LIMIT_{_kind}"] = "100000/hour"
+for _name in ("ENABLED", "STORAGE_URL"):
+    os.environ.pop(f"VETTING_RATE_LIMIT_{_name}", None)
+os.environ.pop("VETTING_TRUSTED_PROXIES", None)
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

@@ -47,7 +47,8 @@ class Org:
 
 
 async def new_org(client: httpx.AsyncClient, operator_token: str, **settings: Any) -> Org:
-    """An organization with one user and token per role."""
+    """An organization with one user and token per role: the operator creates the
+    organization and its admin, the admin the others; each token comes from the console."""
     n = next(_counter)
     body = {
         "name": f"テスト市{n}",
@@ -64,7 +65,7 @@ async def new_org(client: httpx.AsyncClient, operator_token: str, **settings: An
         headers=auth(operator_token),
     )
     assert admin.status_code == 201, admin.text
-    admin_token = await _token(client, operator_token, admin.json()["id"])
+    admin_token = await console_token(admin.json()["id"])
     org = Org(id=org_id, tokens={"admin": admin_token}, user_ids={"admin": admin.json()["id"]})
     for role in ROLES[1:]:
         user = await client.post(
@@ -74,16 +75,19 @@ async def new_org(client: httpx.AsyncClient, operator_token: str, **settings: An
         )
         assert user.status_code == 201, user.text
         org.user_ids[role] = user.json()["id"]
-        org.tokens[role] = await _token(client, admin_token, user.json()["id"])
+        org.tokens[role] = await console_token(user.json()["id"])
     return org
 
 
-async def _token(client: httpx.AsyncClient, issuer_token: str, user_id: str) -> str:
-    response = await client.post(
-        f"/api/users/{user_id}/tokens", json={"name": "test"}, headers=auth(issuer_token)
+async def console_token(user_id: str, name: str = "test") -> str:
+    """A person's first token, as `vetting token create` issues it on the server (no one can
+    mint a token for another user through the API)."""
+    from service.accounts.service import console_principal, console_token
+
+    issued = await console_token(
+        principal=await console_principal(), user_id=user_id, name=name, expires_in_days=None
     )
-    assert response.status_code == 201, response.text
-    return str(response.json()["token"])
+    return issued.secret
 
 
 async def new_vendor(client: httpx.AsyncClient, org: Org, **overrides: Any) -> dict[str, Any]:

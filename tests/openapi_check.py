@@ -52,6 +52,9 @@ class OpenApiChecker:
         assert documented is not None, (
             f"{request.method} {path} answered {response.status_code}, which is not documented"
         )
+        for header, spec in documented.get("headers", {}).items():
+            if spec.get("required"):
+                assert header in response.headers, f"{request.method} {path}: no {header} header"
         await response.aread()
         content = documented.get("content", {})
         if "application/json" in content:

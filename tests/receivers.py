@@ -128,6 +128,14 @@ class HookReceiver:
     # Status codes to answer with, in order; then 200.
     script: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # A slow receiver: with `hold`, each request is recorded, then answered only once released
+    # (when the receiver closes at the latest).
+    hold: bool = False
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.requests)
 
     def of_type(self, event_type: str) -> list[HookRequest]:
         with self.lock:
@@ -135,9 +143,11 @@ class HookReceiver:
 
 
 @contextmanager
-def hook_receiver(script: list[int] | None = None) -> Iterator[HookReceiver]:
+def hook_receiver(script: list[int] | None = None, *, hold: bool = False) -> Iterator[HookReceiver]:
     port = free_port()
-    receiver = HookReceiver(url=f"http://127.0.0.1:{port}/hooks", script=list(script or []))
+    receiver = HookReceiver(
+        url=f"http://127.0.0.1:{port}/hooks", script=list(script or []), hold=hold
+    )
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -146,6 +156,8 @@ def hook_receiver(script: list[int] | None = None) -> Iterator[HookReceiver]:
             with receiver.lock:
                 receiver.requests.append(HookRequest(self.path, dict(self.headers), body))
                 status = receiver.script.pop(0) if receiver.script else 200
+            if receiver.hold:
+                receiver.released.wait(timeout=600)
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -159,6 +171,7 @@ def hook_receiver(script: list[int] | None = None) -> Iterator[HookReceiver]:
     try:
         yield receiver
     finally:
+        receiver.released.set()
         server.shutdown()
         server.server_close()
         thread.join()

@@ -161,12 +161,15 @@ def test_every_app_service_shares_the_settings_broker_and_uploads(compose: dict[
         assert volume_mounts(services[name]) == {
             "uploads:/var/lib/vetting/uploads",
             "keys:/var/lib/vetting/keys",
+            "audit:/var/lib/vetting/audit",
         }, name
         assert env["VETTING_SECRET_KEY_FILE"] == "/var/lib/vetting/keys/secret.key", name
+        assert env["VETTING_AUDIT_KEY_FILE"] == "/var/lib/vetting/keys/audit.key", name
+        assert env["VETTING_AUDIT_CHECKPOINT_FILE"].startswith("/var/lib/vetting/audit/"), name
         assert services[name]["image"] == "vetting-service:latest", name
     assert volume_mounts(services["db"]) == {"db-data:/var/lib/postgresql/data"}
     assert volume_mounts(services["broker"]) == {"broker-data:/var/lib/rabbitmq"}
-    assert set(compose["volumes"]) == {"db-data", "broker-data", "uploads", "keys"}
+    assert set(compose["volumes"]) == {"db-data", "broker-data", "uploads", "keys", "audit"}
 
 
 def test_every_setting_compose_passes_exists(compose: dict[str, Any]) -> None:
@@ -194,6 +197,7 @@ def test_dockerfile_installs_the_package_and_its_data() -> None:
     assert "pip install --no-cache-dir ." in dockerfile
     assert "VETTING_HOST=0.0.0.0" in dockerfile
     assert "/var/lib/vetting/uploads" in dockerfile and "/var/lib/vetting/keys" in dockerfile
+    assert "/var/lib/vetting/audit" in dockerfile
 
 
 def test_readme_production_section_matches(compose: dict[str, Any]) -> None:

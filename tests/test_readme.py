@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -32,13 +33,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     work = tmp_path_factory.mktemp("readme")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    database_url = f"sqlite://{work / 'walkthrough.sqlite3'}"
     env = {
         **os.environ,
-        "VETTING_DATABASE_URL": f"sqlite://{work / 'walkthrough.sqlite3'}",
+        "VETTING_DATABASE_URL": database_url,
         "VETTING_PORT": str(port),
         "VETTING_PUBLIC_BASE_URL": base,
     }
@@ -60,20 +62,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
         output = (work / "server.log").read_text()
         match = re.search(r"admin API token \(operator organization\): (vt_\S+)", output)
         assert match, output
-        yield base, match.group(1)
+        yield base, match.group(1), database_url
     finally:
         process.terminate()
         process.wait(timeout=30)
         log.close()
 
 
-def test_walkthrough_runs_as_written(server: tuple[str, str], tmp_path: Path) -> None:
-    base, token = server
+def test_walkthrough_runs_as_written(server: tuple[str, str, str], tmp_path: Path) -> None:
+    base, token, database_url = server
     script = walkthrough_script()
     assert "api POST /api/organizations" in script  # the section was found
-    env = {**os.environ, "BASE": base, "ADMIN_TOKEN": token}
+    # The console commands reach the server's database, as on the machine that runs it.
+    env = {**os.environ, "BASE": base, "ADMIN_TOKEN": token, "VETTING_DATABASE_URL": database_url}
+    links = f"ln -s {ROOT}/docs docs && ln -s {ROOT}/.venv .venv"
     result = subprocess.run(
-        ["bash", "-c", f"cd {ROOT} && cd {tmp_path} && ln -s {ROOT}/docs docs && {script}"],
+        ["bash", "-c", f"cd {ROOT} && cd {tmp_path} && {links} && {script}"],
         env=env,
         capture_output=True,
         text=True,
@@ -82,6 +86,10 @@ def test_walkthrough_runs_as_written(server: tuple[str, str], tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
+    # Users mint their own tokens; the admin lists every token of the organization with its kind.
+    assert re.search(r"^personal$", out, flags=re.M)
+    assert "personal\t情報セキュリティ管理者\tlaptop" in out
+    assert "personal\t総務課 システム管理者\tfirst" in out
     # The link to send opens the browser portal; the script used the same link's JSON API.
     assert re.search(rf"^send this to the vendor: {re.escape(base)}/v/vl_[\w-]+$", out, flags=re.M)
     assert "CLD2-SEL-10\tpass\t" in out  # verdicts name their sources
@@ -107,8 +115,8 @@ def test_walkthrough_runs_as_written(server: tuple[str, str], tmp_path: Path) ->
     )
 
 
-def test_second_start_prints_no_new_token(server: tuple[str, str]) -> None:
-    base, token = server
+def test_second_start_prints_no_new_token(server: tuple[str, str, str]) -> None:
+    base, token, _ = server
     response = httpx.get(f"{base}/api/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.json()["user"]["roles"] == ["admin"]

@@ -101,6 +101,19 @@ async def profile_update_sweep(settings: Settings) -> str:
     return f"{report.reevaluated} re-evaluated"
 
 
+async def audit_checkpoint(settings: Settings) -> str:
+    """A signed checkpoint of every audit chain that grew, in the file and to where each
+    organization asked (service.audit.checkpoints); a chain that does not verify is logged."""
+    from service.audit.checkpoints import make_checkpoints
+
+    outcomes = await make_checkpoints(settings=settings)
+    written = sum(1 for outcome in outcomes if outcome.status == "written")
+    broken = [outcome.organization_id for outcome in outcomes if outcome.status == "broken"]
+    if written or broken:
+        log.info("audit checkpoint: %d written, not checkpointed (broken): %s", written, broken)
+    return f"{written} written"
+
+
 def build_scheduler(settings: Settings) -> AsyncIOScheduler:
     """The periodic jobs; the sweeps also run once at start, to catch up on what was missed."""
     hooks.load_hook_modules()
@@ -144,6 +157,14 @@ def build_scheduler(settings: Settings) -> AsyncIOScheduler:
         IntervalTrigger(hours=1, timezone=JST),
         args=[settings],
         id="profile_update_sweep",
+        next_run_time=now,
+        **common,
+    )
+    scheduler.add_job(
+        audit_checkpoint,
+        IntervalTrigger(minutes=settings.audit_checkpoint_minutes, timezone=JST),
+        args=[settings],
+        id="audit_checkpoint",
         next_run_time=now,
         **common,
     )

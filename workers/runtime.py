@@ -27,6 +27,10 @@ _running: set[asyncio.Task[None]] = set()
 # Sent by name: a process that only sends jobs to the broker (the scheduler) never imports the
 # actors and what they need (the policy engine and the rest), which keeps it small.
 EVALUATE_ACTOR = "evaluate_review"
+# Jobs waiting for a slot: a sweep that finds the same row again before its job started (a slow
+# receiver holds every slot) adds nothing, so a large backlog is not queued again each minute.
+# A job that has started no longer counts: news after it read the database needs a new run.
+_queued: set[Job] = set()
 _timer: Any = None  # the periodic jobs' scheduler when they run in this process
 # Jobs running at once in this process, like a worker's threads: a sweep that finds 1,000 items
 # queues them here instead of starting 1,000 transactions that would wait on one another (and
@@ -46,24 +50,35 @@ def _coroutine_function(actor_name: str) -> Callable[..., Awaitable[None]]:
 
 async def _run(job: Job) -> None:
     """Run one job, retried like dramatiq would (e.g. SQLite busy with another process)."""
-    for attempt in range(1, IN_PROCESS_ATTEMPTS + 1):
-        try:
-            async with _slots:
-                await _coroutine_function(job.actor_name)(*job.args)
-            return
-        except Exception:
-            if attempt == IN_PROCESS_ATTEMPTS:
-                log.exception(
-                    "in-process job %s%s failed; the next sweep retries it",
-                    job.actor_name,
-                    job.args,
-                )
+    started = False
+    try:
+        for attempt in range(1, IN_PROCESS_ATTEMPTS + 1):
+            try:
+                async with _slots:
+                    if not started:
+                        started = True
+                        _queued.discard(job)
+                    await _coroutine_function(job.actor_name)(*job.args)
                 return
-            log.warning("in-process job %s%s failed; retrying", job.actor_name, job.args)
-            await asyncio.sleep(0.2 * 2**attempt)
+            except Exception:
+                if attempt == IN_PROCESS_ATTEMPTS:
+                    log.exception(
+                        "in-process job %s%s failed; the next sweep retries it",
+                        job.actor_name,
+                        job.args,
+                    )
+                    return
+                log.warning("in-process job %s%s failed; retrying", job.actor_name, job.args)
+                await asyncio.sleep(0.2 * 2**attempt)
+    finally:
+        if not started:  # cancelled while waiting for a slot
+            _queued.discard(job)
 
 
 def _run_in_process(job: Job) -> None:
+    if job in _queued:
+        return
+    _queued.add(job)
     task = asyncio.get_running_loop().create_task(_run(job))
     _running.add(task)
     task.add_done_callback(_running.discard)
@@ -129,3 +144,32 @@ def stop_periodic() -> None:
 def stop() -> None:
     stop_periodic()
     set_dispatcher(None)
+
+
+async def shutdown(grace_seconds: float) -> int:
+    """Stop within a bounded time: no new jobs, `grace_seconds` for the running ones, then the
+    rest are cancelled. What they had not done stays in the database (outbox rows, reminders,
+    submitted reviews) and the sweeps of the next start send it. Returns the jobs cut short.
+
+    Without the bound, a stop waited for every queued job: with a large outbox backlog and a slow
+    receiver, that was hours.
+    """
+    stop()  # the timer, and jobs that finish now leave their follow-ups to the next sweep
+    if not _running:
+        return 0
+    _, unfinished = await asyncio.wait(set(_running), timeout=grace_seconds)
+    for task in unfinished:
+        task.cancel()
+    if unfinished:
+        # A cancelled delivery hands its claim back (outbox.deliver); give that a moment only.
+        await asyncio.wait(unfinished, timeout=max(grace_seconds, 1.0))
+        log.warning(
+            "停止: %d 件の処理が猶予時間 %g 秒内に終わらず、次回の起動時に再開します / "
+            "stopping: %d in-process job(s) not finished within %g s; "
+            "the work stays pending in the database for the next start",
+            len(unfinished),
+            grace_seconds,
+            len(unfinished),
+            grace_seconds,
+        )
+    return len(unfinished)

@@ -38,8 +38,7 @@ async def run_scheduler(settings: Settings, *, stop: asyncio.Event | None = None
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
-        await runtime.wait_idle()
-        runtime.stop()
+        await runtime.shutdown(settings.shutdown_grace_seconds)
         await close_clients()
         await close_connections()
         await close_db()

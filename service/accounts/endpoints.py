@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from service.accounts import service
+from service.accounts import service, tokens
 from service.accounts.models import ApiToken, Organization, User
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
@@ -13,6 +13,7 @@ from service.accounts.schemas import (
     OrganizationCreate,
     OrganizationOut,
     OrganizationUpdate,
+    ServiceTokenCreate,
     TokenCreate,
     TokenCreated,
     TokenOut,
@@ -33,8 +34,25 @@ def user_out(user: User) -> UserOut:
     return UserOut.model_validate(user, from_attributes=True)
 
 
-def token_out(token: ApiToken) -> TokenOut:
-    return TokenOut.model_validate(token, from_attributes=True)
+def token_out(token: ApiToken, owner: User, organization: Organization) -> TokenOut:
+    return TokenOut(
+        id=token.id,
+        kind=token.kind,
+        user_id=owner.id,
+        user_name=owner.name,
+        roles=[Role(r) for r in owner.roles],
+        name=token.name,
+        expires_at=tokens.effective_expiry(token, organization),
+        revoked_at=token.revoked_at,
+        created_at=token.created_at,
+    )
+
+
+async def issued_out(issued: tokens.IssuedToken) -> TokenCreated:
+    token = issued.token
+    owner = await User.get(id=token.user_id)
+    organization = await Organization.get(id=token.organization_id)
+    return TokenCreated(**token_out(token, owner, organization).model_dump(), token=issued.secret)
 
 
 @endpoint("GET", "/api/me", summary="The caller / 自分の情報", tag=TAG)
@@ -51,6 +69,7 @@ async def get_me(principal: Principal) -> MeOut:
     tag=TAG,
     status=201,
     roles=ADMIN,
+    operator_only=True,
 )
 async def create_organization(principal: Principal, body: OrganizationCreate) -> OrganizationOut:
     return organization_out(await service.create_organization(principal=principal, data=body))
@@ -105,15 +124,51 @@ async def list_users(principal: Principal) -> list[UserOut]:
 @endpoint(
     "POST",
     "/api/users/{user_id}/tokens",
-    summary="Issue an API token (shown once) / APIトークン発行",
+    summary="Mint one's own API token (shown once); 403 for another user / 本人のAPIトークン発行",
     tag=TAG,
     status=201,
+    roles=ADMIN,
+    also="the user themselves / 本人",
 )
 async def create_token(principal: Principal, user_id: UUID, body: TokenCreate) -> TokenCreated:
-    issued = await service.create_token(principal=principal, user_id=str(user_id), data=body)
-    return TokenCreated(**token_out(issued.token).model_dump(), token=issued.secret)
+    issued = await tokens.create_personal_token(
+        principal=principal, user_id=str(user_id), data=body
+    )
+    return await issued_out(issued)
 
 
-@endpoint("DELETE", "/api/tokens/{token_id}", summary="Revoke an API token / トークン失効", tag=TAG)
+@endpoint(
+    "POST",
+    "/api/service-tokens",
+    summary="Create a service token for a system (shown once) / サービス用トークンの作成",
+    tag=TAG,
+    status=201,
+    roles=ADMIN,
+)
+async def create_service_token(principal: Principal, body: ServiceTokenCreate) -> TokenCreated:
+    return await issued_out(await tokens.create_service_token(principal=principal, data=body))
+
+
+@endpoint(
+    "GET",
+    "/api/tokens",
+    summary="API tokens: every one of the organization for its admin, else one's own / "
+    "トークン一覧",
+    tag=TAG,
+)
+async def list_tokens(principal: Principal) -> list[TokenOut]:
+    return [
+        token_out(token, token.user, organization)
+        for token, organization in await tokens.list_tokens(principal)
+    ]
+
+
+@endpoint(
+    "DELETE",
+    "/api/tokens/{token_id}",
+    summary="Revoke an API token: an admin any of the organization's, anyone else their own "
+    "(another user's token is 404 to them) / トークン失効",
+    tag=TAG,
+)
 async def revoke_token(principal: Principal, token_id: UUID) -> None:
-    await service.revoke_token(principal=principal, token_id=str(token_id))
+    await tokens.revoke_token(principal=principal, token_id=str(token_id))

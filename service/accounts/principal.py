@@ -14,8 +14,16 @@ class Principal:
     organization_id: str
     name: str
     roles: frozenset[Role]
-    is_operator_admin: bool  # an admin of the operator organization may create organizations
+    # An admin of the operator organization: manages organizations (create, settings, their
+    # admins), never their work.
+    is_operator_admin: bool
+    # A service token's account: acts for a system with the roles fixed at the token's creation.
+    is_service: bool = False
+    # The server console (`vetting …`): the recovery path, with the database at hand anyway.
+    via_console: bool = False
 
     @property
     def actor(self) -> Actor:
+        if self.is_service:
+            return Actor(type="service", id=self.user_id, label=f"service token: {self.name}")
         return Actor(type="user", id=self.user_id, label=self.name)

@@ -3,33 +3,53 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
+from service.accounts.duties import SeparationOfDuties, SeparationOfDutiesUpdate
 from service.accounts.roles import Role
 from service.contracts.settings import ContractSettings
+from service.request_model import RequestModel
 
-STRICT = ConfigDict(extra="forbid", strict=True)
+LIFETIME = (
+    "the longest an API token of the organization may live, in days; lowering it shortens "
+    "existing tokens too / APIトークンの最長有効日数"
+)
 
 
-class OrganizationCreate(BaseModel):
-    model_config = STRICT
+class OrganizationCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
-    policy_profile: str = Field(default="base", min_length=1, max_length=100)
+    policy_profile: str = Field(
+        default="base",
+        min_length=1,
+        max_length=100,
+        description="id of a loaded policy profile (422 otherwise)",
+    )
     review_interval_months: int = Field(default=12, ge=1, le=60)
     jurisdiction_court: str = Field(min_length=1, max_length=100)
     contract_settings: ContractSettings = Field(default_factory=ContractSettings)
+    max_token_lifetime_days: int = Field(default=365, ge=1, le=3650, description=LIFETIME)
+    separation_of_duties: SeparationOfDuties = Field(default_factory=SeparationOfDuties)
 
 
-class OrganizationUpdate(BaseModel):
-    model_config = STRICT
+class OrganizationUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    policy_profile: str | None = Field(default=None, min_length=1, max_length=100)
+    policy_profile: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="id of a loaded policy profile (422 otherwise)",
+    )
     review_interval_months: int | None = Field(default=None, ge=1, le=60)
     jurisdiction_court: str | None = Field(default=None, min_length=1, max_length=100)
     contract_settings: ContractSettings | None = Field(
         default=None, description="only the settings named change; null clears one"
+    )
+    max_token_lifetime_days: int | None = Field(default=None, ge=1, le=3650, description=LIFETIME)
+    separation_of_duties: SeparationOfDutiesUpdate | None = Field(
+        default=None, description="only the rules named change"
     )
 
 
@@ -40,11 +60,12 @@ class OrganizationOut(BaseModel):
     review_interval_months: int
     jurisdiction_court: str
     contract_settings: ContractSettings
+    max_token_lifetime_days: int
+    separation_of_duties: SeparationOfDuties
     created_at: datetime
 
 
-class UserCreate(BaseModel):
-    model_config = STRICT
+class UserCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
     roles: list[Role] = Field(min_length=1)
@@ -56,19 +77,41 @@ class UserOut(BaseModel):
     name: str
     email: str
     roles: list[Role]
+    kind: Literal["person", "service"] = Field(
+        description="service: the account behind one service token, not a person"
+    )
     active: bool
     created_at: datetime
 
 
-class TokenCreate(BaseModel):
-    model_config = STRICT
+EXPIRES = (
+    "lifetime in days (default VETTING_API_TOKEN_TTL_DAYS), at most the organization's "
+    "max_token_lifetime_days / 有効日数"
+)
+
+
+class TokenCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, description=EXPIRES)
+
+
+class ServiceTokenCreate(RequestModel):
+    name: str = Field(min_length=1, max_length=100, description="the system it is for")
+    roles: list[Role] = Field(
+        min_length=1, description="procurement, legal and/or auditor; fixed for the token's life"
+    )
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, description=EXPIRES)
 
 
 class TokenOut(BaseModel):
     id: UUID
-    user_id: UUID
+    kind: Literal["personal", "service"] = Field(
+        description="personal: a person's, minted by that person; service: made by an admin for "
+        "a system, acting with its own roles / 個人用・サービス用"
+    )
+    user_id: UUID = Field(description="the owner: the person, or the service token's account")
+    user_name: str
+    roles: list[Role] = Field(description="what the token may do: its owner's roles")
     name: str
     expires_at: datetime
     revoked_at: datetime | None

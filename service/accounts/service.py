@@ -3,51 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
 
-from service.accounts.models import ApiToken, Organization, User
+from service.accounts.duties import DutyRule, check_exclusive_roles, duties_of
+from service.accounts.models import Organization, User
 from service.accounts.principal import Principal
-from service.accounts.roles import Role
-from service.accounts.schemas import (
-    OrganizationCreate,
-    OrganizationUpdate,
-    TokenCreate,
-    UserCreate,
-)
+from service.accounts.roles import Role, conflicting_pairs
+from service.accounts.schemas import OrganizationCreate, OrganizationUpdate, UserCreate
+from service.accounts.tokens import IssuedToken, issue_personal_token
 from service.audit.service import SYSTEM, Actor, record
 from service.catalog.loader import current_catalog
 from service.config import get_settings
-from service.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.jobs import transaction
-from service.tokens import hash_secret, new_secret
-
-TOKEN_PREFIX = "vt_"  # noqa: S105 (a prefix, not a secret)
-
-
-async def authenticate(authorization: str | None) -> Principal:
-    """The principal behind an `Authorization: Bearer …` header, or 401."""
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise Unauthorized("an 'Authorization: Bearer <token>' header is required")
-    secret = authorization[7:].strip()
-    token = await ApiToken.get_or_none(token_hash=hash_secret(secret)).select_related(
-        "user", "organization"
-    )
-    now = datetime.now(UTC)
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
-        raise Unauthorized("the API token is unknown, expired or revoked")
-    user, organization = token.user, token.organization
-    if not user.active:
-        raise Unauthorized("the API token's user is deactivated")
-    roles = frozenset(Role(r) for r in user.roles)
-    return Principal(
-        user_id=str(user.id),
-        organization_id=str(user.organization_id),
-        name=user.name,
-        roles=roles,
-        is_operator_admin=organization.is_operator and Role.admin in roles,
-    )
 
 
 def _check_profile(profile_id: str) -> None:
@@ -80,8 +50,9 @@ async def create_organization(*, principal: Principal, data: OrganizationCreate)
     _check_profile(data.policy_profile)
     async with transaction() as conn:
         organization = await Organization.create(
-            **data.model_dump(exclude={"contract_settings"}),
+            **data.model_dump(exclude={"contract_settings", "separation_of_duties"}),
             contract_settings=data.contract_settings.stored(),
+            separation_of_duties=data.separation_of_duties.model_dump(),
             using_db=conn,
         )
         await record(
@@ -100,11 +71,18 @@ async def update_organization(
     *, principal: Principal, organization_id: str, data: OrganizationUpdate
 ) -> Organization:
     organization = await get_organization(principal, organization_id)
-    changes = data.model_dump(exclude_none=True, exclude={"contract_settings"})
+    changes = data.model_dump(
+        exclude_none=True, exclude={"contract_settings", "separation_of_duties"}
+    )
     if data.contract_settings is not None:
         changes["contract_settings"] = data.contract_settings.merged_into(
             organization.contract_settings
         )
+    if data.separation_of_duties is not None:
+        duties = data.separation_of_duties.merged_into(organization.separation_of_duties)
+        if duties_of(duties).exclusive_roles:
+            await _refuse_exclusive_roles_over_existing_users(organization)
+        changes["separation_of_duties"] = duties
     if "policy_profile" in changes:
         _check_profile(changes["policy_profile"])
     async with transaction() as conn:
@@ -122,10 +100,38 @@ async def update_organization(
     return organization
 
 
+async def _refuse_exclusive_roles_over_existing_users(organization: Organization) -> None:
+    """Turning `exclusive_roles` on while active users hold a conflicting pair is a 409."""
+    holders = [
+        f"{user.email} ({' + '.join(f'{a.value}/{b.value}' for a, b in pairs)})"
+        for user in await User.filter(organization_id=organization.id, active=True)
+        if (pairs := conflicting_pairs({Role(r) for r in user.roles}))
+    ]
+    if holders:
+        raise Conflict(
+            "兼務できない役割を持つ利用者がいるため、兼務禁止を有効にできません: "
+            f"{', '.join(holders)}（職務分離）。 / exclusive_roles cannot be turned on while "
+            f"users hold conflicting roles: {', '.join(holders)} (separation of duties).",
+            fields={"separation_of_duties.exclusive_roles": "users hold conflicting roles"},
+            rule=DutyRule.exclusive_roles,
+        )
+
+
 async def create_user(
     *, principal: Principal, organization_id: str, data: UserCreate, actor: Actor | None = None
 ) -> User:
     organization = await get_organization(principal, organization_id)
+    roles = {Role(r) for r in data.roles}
+    elsewhere = str(organization.id) != principal.organization_id
+    if elsewhere and not principal.via_console and roles != {Role.admin}:
+        raise Forbidden(
+            "運用管理者が他の団体に作成できるのは管理者（admin のみ）だけです。業務の利用者は"
+            "その団体の管理者が作成します。 / The operator creates only admins (role admin "
+            "alone) in another organization; its admin creates the users who do the work.",
+            fields={"roles": "only ['admin'] here"},
+            rule="operator_manages_organizations",
+        )
+    check_exclusive_roles(duties_of(organization.separation_of_duties), roles)
     try:
         async with transaction() as conn:
             user = await User.create(
@@ -142,7 +148,7 @@ async def create_user(
                 action="user.created",
                 object_type="user",
                 object_id=str(user.id),
-                data={"email": user.email, "roles": user.roles},
+                data={"kind": "person", "email": user.email, "roles": user.roles},
             )
     except IntegrityError:
         raise Conflict(
@@ -153,10 +159,9 @@ async def create_user(
 
 
 async def get_user(principal: Principal, user_id: str) -> User:
-    user = await User.get_or_none(id=user_id)
-    if user is None or (
-        str(user.organization_id) != principal.organization_id and not principal.is_operator_admin
-    ):
+    """A user of the caller's own organization (the operator reads no other's users)."""
+    user = await User.get_or_none(id=user_id, organization_id=principal.organization_id)
+    if user is None:
         raise NotFound("no such user")
     return user
 
@@ -165,68 +170,37 @@ async def list_users(principal: Principal) -> list[User]:
     return await User.filter(organization_id=principal.organization_id).order_by("created_at")
 
 
-@dataclass(frozen=True)
-class IssuedToken:
-    token: ApiToken
-    secret: str
-
-
-async def issue_token(
-    *, user: User, name: str, expires_in_days: int | None, actor: Actor
-) -> IssuedToken:
-    secret = new_secret(TOKEN_PREFIX)
-    days = expires_in_days or get_settings().api_token_ttl_days
-    async with transaction() as conn:
-        token = await ApiToken.create(
-            organization_id=user.organization_id,
-            user=user,
-            name=name,
-            token_hash=hash_secret(secret),
-            expires_at=datetime.now(UTC) + timedelta(days=days),
-            using_db=conn,
-        )
-        await record(
-            conn,
-            organization_id=str(user.organization_id),
-            actor=actor,
-            action="api_token.issued",
-            object_type="api_token",
-            object_id=str(token.id),
-            data={"user_id": str(user.id), "name": name, "expires_in_days": days},
-        )
-    return IssuedToken(token=token, secret=secret)
-
-
-async def create_token(*, principal: Principal, user_id: str, data: TokenCreate) -> IssuedToken:
-    user = await get_user(principal, user_id)
-    if str(user.id) != principal.user_id and Role.admin not in principal.roles:
-        raise Forbidden("only an admin issues tokens for other users")
-    return await issue_token(
-        user=user, name=data.name, expires_in_days=data.expires_in_days, actor=principal.actor
+async def console_principal() -> Principal:
+    """The operator admin on whose behalf console commands act (bootstrapped if need be)."""
+    await bootstrap_operator()
+    operator = await Organization.get(is_operator=True)
+    people = User.filter(organization=operator, active=True, kind="person")
+    admin = await people.order_by("created_at").first()
+    if admin is None:
+        raise SystemExit("the operator organization has no active admin")
+    return Principal(
+        user_id=str(admin.id),
+        organization_id=str(operator.id),
+        name=f"console ({admin.name})",
+        roles=frozenset({Role.admin}),
+        is_operator_admin=True,
+        via_console=True,
     )
 
 
-async def revoke_token(*, principal: Principal, token_id: str) -> None:
-    token = await ApiToken.get_or_none(id=token_id, organization_id=principal.organization_id)
-    if token is None:
-        raise NotFound("no such API token")
-    if str(token.user_id) != principal.user_id and Role.admin not in principal.roles:
-        raise NotFound("no such API token")
-    async with transaction() as conn:
-        updated = (
-            await ApiToken.filter(id=token.id, revoked_at__isnull=True)
-            .using_db(conn)
-            .update(revoked_at=datetime.now(UTC))
-        )
-        if updated:
-            await record(
-                conn,
-                organization_id=principal.organization_id,
-                actor=principal.actor,
-                action="api_token.revoked",
-                object_type="api_token",
-                object_id=str(token.id),
-            )
+async def console_token(
+    *, principal: Principal, user_id: str, name: str, expires_in_days: int | None
+) -> IssuedToken:
+    """`vetting token create`: a person's token from the server console (first or lost one)."""
+    try:
+        user = await User.get_or_none(id=UUID(user_id))
+    except ValueError:
+        user = None
+    if user is None:
+        raise NotFound("no such user")
+    return await issue_personal_token(
+        user=user, name=name, expires_in_days=expires_in_days, actor=principal.actor, via="console"
+    )
 
 
 @dataclass(frozen=True)
@@ -263,5 +237,7 @@ async def bootstrap_operator() -> Bootstrap | None:
             object_type="organization",
             object_id=str(organization.id),
         )
-    issued = await issue_token(user=user, name="bootstrap", expires_in_days=None, actor=SYSTEM)
+    issued = await issue_personal_token(
+        user=user, name="bootstrap", expires_in_days=None, actor=SYSTEM, via="bootstrap"
+    )
     return Bootstrap(organization=organization, user=user, secret=issued.secret)

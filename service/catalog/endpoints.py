@@ -20,6 +20,7 @@ TAG = "catalog"
     summary="Reload the data folders, keeping the last good / 定義ファイルの再読込",
     tag=TAG,
     roles={Role.admin},
+    operator_only=True,
 )
 async def reload(principal: Principal, body: CatalogReloadCreate) -> CatalogReloadOut:
     # The catalog serves every tenant: only the operator organization's admin may swap it.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from service.checks.schemas import ReevaluationOut
+from service.request_model import RequestModel
 
 
-class CatalogReloadCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CatalogReloadCreate(RequestModel):
     reevaluate: bool = Field(
         default=False,
         description="then re-evaluate every organization's open reviews under newer profiles",

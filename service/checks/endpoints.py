@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.checks import service
@@ -74,6 +75,7 @@ async def reevaluate(principal: Principal, body: ReevaluationCreate) -> Reevalua
     "/api/reviews/{review_id}/evaluations",
     summary="A review's evaluations under each profile version / 評価履歴",
     tag=TAG,
+    roles=roles_for(Permission.read_answers),
 )
 async def list_evaluations(principal: Principal, review_id: UUID) -> list[EvaluationOut]:
     return [

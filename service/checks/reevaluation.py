@@ -518,11 +518,13 @@ class _ProfileBatch:
         async with transaction() as conn:
             # Lock the chunk's reviews and drop any whose status or version moved since they
             # were read: a review decided meanwhile keeps the verdicts its decision rests on,
-            # and one another run (API, CLI, reload) re-evaluated meanwhile is done.
+            # and one another run (API, CLI, reload) re-evaluated meanwhile is done. Locked in
+            # id order, so two runs over overlapping reviews queue instead of deadlocking.
             ids = [p.review["id"] for p in plans]
             now_state = {
                 str(rid): (status, version)
                 for rid, status, version in await Review.filter(id__in=ids)
+                .order_by("id")
                 .select_for_update()
                 .using_db(conn)
                 .values_list("id", "status", "profile_version")

@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from service.checks.models import EvaluationTrigger
+from service.request_model import RequestModel
 
 
-class ReevaluationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReevaluationCreate(RequestModel):
     include_decided: bool = Field(
         default=False,
         description="also record new findings for decided reviews (their decision stays)",

@@ -19,14 +19,16 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from service import throttling
 from service.console.i18n import CONSOLE_UI
 from service.console.rendering import console_url, render, safe_next, signin_url
 from service.console.worklist import worklist
-from service.errors import Gone, NotFound, ValidationFailed
+from service.errors import AppError, Gone, NotFound, TooManyRequests, ValidationFailed
 from service.portal.sessions import https
 from service.signin import mfa, sessions
 from service.signin import service as signin
 from service.signin.sessions import FULL_STAGE, PASSWORD_STAGE, SignedOut, Staff
+from service.throttling import SecretKind
 
 SIGNIN_CSRF_SECURE = "__Host-staff_signin"
 SIGNIN_CSRF_PLAIN = "staff_signin"
@@ -190,11 +192,12 @@ async def signin_post(request: Request) -> Response:
     email = str(form.get("email") or "").strip()[:254]
     password = str(form.get("password") or "")
     try:
-        user, credential = await signin.check_password(
-            email, password, client_address=_client(request)
-        )
-    except (signin.SignInFailed, signin.AccountLocked, signin.TooManyAttempts) as exc:
-        return _signin_page(
+        async with throttling.guard(request, SecretKind.sign_in):  # counts each 401
+            user, credential = await signin.check_password(
+                email, password, client_address=_client(request)
+            )
+    except (signin.SignInFailed, signin.AccountLocked, TooManyRequests) as exc:
+        refused = _signin_page(
             request,
             language,
             next_path=next_path,
@@ -202,6 +205,9 @@ async def signin_post(request: Request) -> Response:
             errors={"form": exc.detail},
             status=exc.status_code,
         )
+        if isinstance(exc, TooManyRequests):
+            refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     needs_code = credential.totp_enrolled_at is not None
     must_enrol = not needs_code and await signin.mfa_required(user)
     stage = PASSWORD_STAGE if (needs_code or must_enrol) else FULL_STAGE
@@ -273,13 +279,13 @@ async def code_post(request: Request) -> Response:
     if credential.locked_at is not None:
         return _code_page(staff, request, next_path, {"form": signin.locked_error().detail}, 403)
     code = str(form.get("code") or "")[:64]
-    if not await mfa.check_second_factor(staff.user, code):
-        await signin.record_failure(
-            client_address=_client(request), user=staff.user, reason="second_factor"
-        )
-        return _code_page(
-            staff, request, next_path, {"code": _words(staff.language, "code_wrong")}, 401
-        )
+    try:
+        async with throttling.guard(request, SecretKind.sign_in):
+            if not await mfa.check_second_factor(staff.user, code):
+                await signin.record_failure(user=staff.user, reason="second_factor")
+                raise signin.SignInFailed(_words(staff.language, "code_wrong"))
+    except (signin.SignInFailed, TooManyRequests) as exc:
+        return _code_page(staff, request, next_path, {"code": exc.detail}, exc.status_code)
     secret, _ = await sessions.start_session(
         staff.user,
         stage=FULL_STAGE,
@@ -425,7 +431,17 @@ async def language_post(request: Request) -> Response:
 # --- password set-up link ------------------------------------------------------------------------
 
 
-def _link_unusable(language: str, exc: Exception) -> Response:
+def _link_unusable(language: str, exc: AppError) -> Response:
+    if isinstance(exc, TooManyRequests):
+        return render(
+            "message.html",
+            language=language,
+            status=429,
+            heading=_words(language, "errors_title"),
+            message=exc.detail,
+            link=console_url("/signin"),
+            link_text=_words(language, "signin_title"),
+        )
     gone = isinstance(exc, Gone)
     return render(
         "message.html",
@@ -469,7 +485,13 @@ async def _setup_page(
 
 
 async def setup_get(request: Request) -> Response:
-    return await _setup_page(request, _language(request), request.path_params["token"], {}, 200)
+    language, token = _language(request), request.path_params["token"]
+    try:
+        async with throttling.guard(request, SecretKind.sign_in):  # counts unknown/spent links
+            await signin.open_setup_link(token)
+    except (NotFound, Gone, TooManyRequests) as exc:
+        return _link_unusable(language, exc)
+    return await _setup_page(request, language, token, {}, 200)
 
 
 async def setup_post(request: Request) -> Response:
@@ -483,10 +505,11 @@ async def setup_post(request: Request) -> Response:
         errors = {"repeat": _words(language, "passwords_differ")}
         return await _setup_page(request, language, token, errors, 422)
     try:
-        await signin.complete_setup(token, password)
+        async with throttling.guard(request, SecretKind.sign_in):
+            await signin.complete_setup(token, password)
     except ValidationFailed as exc:
         return await _setup_page(request, language, token, {"password": exc.detail}, 422)
-    except (NotFound, Gone) as exc:
+    except (NotFound, Gone, TooManyRequests) as exc:
         return _link_unusable(language, exc)
     response = RedirectResponse(
         console_url("/signin") + f"?password_set=1&lang={language}", status_code=303

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.contracts import service
@@ -20,7 +21,7 @@ from service.reviews.models import Review
 from service.routing import Download, endpoint
 
 TAG = "contracts"
-READERS = {Role.legal, Role.security, Role.approver, Role.procurement, Role.auditor}
+READERS = roles_for(Permission.read_contracts)
 
 
 def contract_out(contract: Contract) -> ContractOut:
@@ -79,6 +80,7 @@ async def generate_contract(
     "/api/reviews/{review_id}/contracts",
     summary="Contract versions of a review, oldest first / 契約書の版の一覧",
     tag=TAG,
+    roles=READERS,
 )
 async def list_contracts(principal: Principal, review_id: UUID) -> list[ContractOut]:
     return [contract_out(c) for c in await service.list_contracts(principal, str(review_id))]

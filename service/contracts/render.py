@@ -45,12 +45,17 @@ TABLE_STYLE = "Table Grid"
 # XML 1.0 cannot carry most control characters, nor lone surrogates (a JSON string may hold
 # "\ud800"); a vendor answer must not break the file.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Text-direction overrides and isolates can make a clause read differently from what it says.
+# Requests refuse them (service/request_model.py); one stored before that, or coming from a data
+# file, is shown as its code point, never applied.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def clean(text: str) -> str:
-    return _NOT_XML.sub("", text)
+    visible = _BIDI_CONTROL.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+    return _NOT_XML.sub("", visible)
 
 
 def _open(base: bytes) -> Any:

@@ -7,6 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from service.request_model import RequestModel
+
 
 class PartUsed(BaseModel):
     id: str = Field(description="contract template id (the terms, then each annex)")
@@ -40,7 +42,7 @@ class LegalReviewItem(BaseModel):
     note: str
 
 
-class GenerateQuery(BaseModel):
+class GenerateQuery(RequestModel):
     responsibility_matrix: str | None = Field(
         default=None,
         min_length=0,

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from service.request_model import RequestModel
 
 # Product defaults for the terms. A municipality changes them in its settings, not here.
 PRODUCT_DEFAULTS: dict[str, Any] = {
@@ -54,10 +56,8 @@ def _days(description: str, maximum: int = 365) -> Any:
     return Field(default=None, ge=1, le=maximum, description=description)
 
 
-class ContractSettings(BaseModel):
+class ContractSettings(RequestModel):
     """Every field is optional; null clears a setting (then the product default applies)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     address: str | None = _text("甲の所在地（署名欄） / the organization's address, for signing")
     representative: str | None = _text(

@@ -6,10 +6,11 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from service.engagements.models import EngagementKind, NetworkSegment, SupplierType
+from service.request_model import RequestModel
 
 TOS_MY_NUMBER = (
     "特定個人情報（マイナンバー）は約款型クラウドサービス（kind 'tos_cloud'）では取り扱えません。"
@@ -21,8 +22,9 @@ TOS_MY_NUMBER = (
 )
 
 
-class EngagementCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class EngagementCreate(RequestModel):
+    """kind tos_cloud takes confidentiality 1 and no My Number; my_number needs personal_data;
+    vendor_id is a vendor of the organization (422 otherwise)."""
 
     vendor_id: UUID
     kind: EngagementKind = Field(

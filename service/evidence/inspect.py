@@ -34,6 +34,17 @@ class EvidenceKind(StrEnum):
     def label(self) -> str:
         return self.value.upper()
 
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        """The file name extensions of this kind, the usual one first."""
+        return EXTENSIONS[self]
+
+    @classmethod
+    def of_media_type(cls, media_type: str) -> EvidenceKind | None:
+        """The kind a stored media type names (parameters ignored); None for any other."""
+        bare = media_type.split(";", 1)[0].strip().lower()
+        return next((kind for kind, known in MEDIA_TYPES.items() if known == bare), None)
+
 
 MEDIA_TYPES = {
     EvidenceKind.pdf: "application/pdf",
@@ -41,6 +52,13 @@ MEDIA_TYPES = {
     EvidenceKind.jpeg: "image/jpeg",
     EvidenceKind.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     EvidenceKind.docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+EXTENSIONS = {
+    EvidenceKind.pdf: ("pdf",),
+    EvidenceKind.png: ("png",),
+    EvidenceKind.jpeg: ("jpg", "jpeg"),
+    EvidenceKind.xlsx: ("xlsx",),
+    EvidenceKind.docx: ("docx",),
 }
 # What a file input may suggest to the browser's file picker (a hint only; content decides).
 PICKER_HINTS = {
@@ -242,6 +260,10 @@ def _decompress_all(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], li
 # --- the original file name, kept as metadata only --------------------------------------------
 
 _PATH_LIKE = re.compile(r"[/\\]|^\.{1,2}$|^[A-Za-z]:")
+# An extension has a letter: "Ver.1.2" ends in a version number, not a type.
+_EXTENSION = re.compile(r"\.((?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,10})$")
+# Characters no file system of the staff's machines takes in a name (Windows is the strictest).
+_NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*]')
 
 
 def clean_original_name(raw: str) -> str:
@@ -268,3 +290,25 @@ def clean_original_name(raw: str) -> str:
         else:
             name = name[:MAX_NAME_CHARS]
     return name or "file"
+
+
+def served_name(original_name: str, kind: EvidenceKind) -> str:
+    """The name a download carries: the vendor's base name with the extension of the kind the
+    content was judged to be, so `r.html` holding a PDF is handed out as `r.pdf`.
+
+    Built again from the stored name on every download (rows from before this rule included):
+    control, formatting and reserved characters are replaced, and an extension the kind does not
+    have is dropped (`.html`); what is not an extension stays (`議事録.第3回`, `Ver.1.2`).
+    """
+    name = unicodedata.normalize("NFC", original_name)
+    name = "".join("_" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in name)
+    name = _NOT_IN_FILE_NAMES.sub("_", name).strip().lstrip(".")
+    extension = _EXTENSION.search(name)
+    if extension is None:
+        stem, suffix = name, kind.extensions[0]
+    elif extension.group(1).lower() in kind.extensions:
+        stem, suffix = name[: extension.start()], extension.group(1).lower()
+    else:
+        stem, suffix = name[: extension.start()], kind.extensions[0]
+    stem = stem.rstrip(". ") or "evidence"  # Windows drops trailing dots and spaces
+    return f"{stem}.{suffix}"

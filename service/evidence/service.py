@@ -18,10 +18,12 @@ from service.catalog.text import Text
 from service.config import get_settings
 from service.errors import Conflict, NotFound
 from service.evidence.inspect import (
+    HEAD_BYTES,
     EvidenceKind,
     EvidenceRefused,
     clean_original_name,
     identify,
+    served_name,
 )
 from service.evidence.models import Evidence
 from service.evidence.storage import EvidenceStore, ReceivedUpload, new_stored_name
@@ -184,11 +186,32 @@ async def get_evidence(principal: Principal, evidence_id: str) -> Evidence:
     return evidence
 
 
-async def evidence_content(principal: Principal, evidence_id: str) -> tuple[Evidence, bytes]:
+@dataclass(frozen=True)
+class ServedEvidence:
+    """An evidence file as staff download it: named and typed by what its content is."""
+
+    evidence: Evidence
+    content: bytes
+    kind: EvidenceKind
+
+    @property
+    def filename(self) -> str:
+        return served_name(self.evidence.original_name, self.kind)
+
+    @property
+    def ascii_filename(self) -> str:
+        """For clients that read only `filename`: the vendor's name when it is ASCII."""
+        if self.filename.isascii():
+            return self.filename
+        return f"evidence-{str(self.evidence.id)[:8]}.{self.kind.extensions[0]}"
+
+
+async def evidence_content(principal: Principal, evidence_id: str) -> ServedEvidence:
     """The file, after checking it still matches the SHA-256 recorded at upload."""
     evidence = await get_evidence(principal, evidence_id)
+    store = evidence_store()
     try:
-        content = await anyio.to_thread.run_sync(evidence_store().read, evidence.stored_name)
+        content = await anyio.to_thread.run_sync(store.read, evidence.stored_name)
     except FileNotFoundError:
         raise Conflict("the stored file is missing / 保存されたファイルが見つかりません") from None
     if hashlib.sha256(content).hexdigest() != evidence.sha256:
@@ -196,7 +219,24 @@ async def evidence_content(principal: Principal, evidence_id: str) -> tuple[Evid
             "the stored file does not match its recorded SHA-256 / "
             "保存されたファイルが記録されたハッシュ値と一致しません"
         )
-    return evidence, content
+    kind = EvidenceKind.of_media_type(evidence.media_type)
+    if kind is None:  # a row whose stored type names no kind: judge the content again
+        path = store.path_of(evidence.stored_name)
+        try:
+            kind = await anyio.to_thread.run_sync(
+                lambda: identify(
+                    path,
+                    content[:HEAD_BYTES],
+                    size=len(content),
+                    max_unzipped_bytes=get_settings().upload_max_unzipped_bytes,
+                )
+            )
+        except EvidenceRefused:
+            raise Conflict(
+                "the stored file's type cannot be determined / "
+                "保存されたファイルの種類を判定できません"
+            ) from None
+    return ServedEvidence(evidence, content, kind)
 
 
 def describe(evidence: Evidence) -> dict[str, Any]:

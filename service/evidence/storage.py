@@ -20,6 +20,7 @@ from typing import BinaryIO
 import anyio.to_thread
 
 from service.evidence.inspect import HEAD_BYTES
+from service.private_files import FILE_MODE, private_folder
 
 _STALE_SECONDS = 24 * 3600  # an incoming file this old was left by a crashed request
 
@@ -92,14 +93,19 @@ class EvidenceStore:
         self.root = root
         self.incoming = root / "incoming"
 
+    def prepare(self) -> None:
+        """The evidence folder, owner-only (0700): created, or narrowed, at start-up."""
+        private_folder(self.root)
+
     def _folder(self, path: Path) -> None:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.is_dir():
+            private_folder(path)
 
     def open_incoming(self, question_id: str, raw_name: str, limit: int) -> IncomingFile:
         self._folder(self.incoming)
         self._drop_stale()
         path = self.incoming / secrets.token_hex(16)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         return IncomingFile(question_id, raw_name, path, limit, os.fdopen(descriptor, "wb"))
 
     def _drop_stale(self) -> None:

@@ -150,6 +150,7 @@ async def ismap_candidates(principal: Principal, query: CandidatesQuery) -> list
     "again makes no new snapshot (duplicate: true) / ISMAPリストの取込",
     tag=TAG,
     roles={Role.admin},
+    operator_only=True,
 )
 async def import_ismap_list(principal: Principal, body: ImportRequest) -> ImportOut:
     if body.url is not None:

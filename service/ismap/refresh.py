@@ -22,7 +22,11 @@ async def operator_principal(label: str) -> Principal | None:
     operator = await Organization.get_or_none(is_operator=True)
     if operator is None:
         return None
-    admin = await User.filter(organization=operator, active=True).order_by("created_at").first()
+    admin = await (
+        User.filter(organization=operator, active=True, kind="person")
+        .order_by("created_at")
+        .first()
+    )
     if admin is None:
         return None
     return Principal(

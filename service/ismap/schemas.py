@@ -7,18 +7,17 @@ import binascii
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from service.ismap.diff import DEFAULT_EXPIRING_WITHIN_DAYS, ChangeKind
 from service.ismap.fetch import is_url
 from service.ismap.listing import ListKind
 from service.ismap.matching import MatchMethod
+from service.request_model import RequestModel
 
 
-class ImportRequest(BaseModel):
+class ImportRequest(RequestModel):
     """Either a URL to download, or the file itself (base64) with its name."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     url: str | None = Field(
         default=None,
@@ -77,9 +76,7 @@ class ImportRequest(BaseModel):
         return base64.b64decode(self.content_base64, validate=True)
 
 
-class StatusQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class StatusQuery(RequestModel):
     number: str = Field(
         min_length=1, max_length=64, description="registration number, e.g. C21-0008-2 / 登録番号"
     )
@@ -88,11 +85,17 @@ class StatusQuery(BaseModel):
     )
 
 
-class CandidatesQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    provider: str = Field(default="", max_length=300, description="provider name / 事業者名")
-    service: str = Field(default="", max_length=500, description="service name / サービス名")
+class CandidatesQuery(RequestModel):
+    provider: str = Field(
+        default="",
+        max_length=300,
+        description="provider name; give this or service (422 with neither) / 事業者名",
+    )
+    service: str = Field(
+        default="",
+        max_length=500,
+        description="service name; give this or provider (422 with neither) / サービス名",
+    )
 
     @model_validator(mode="after")
     def _something_to_compare(self) -> CandidatesQuery:

@@ -47,16 +47,6 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
-            name='SignInFailure',
-            fields=[
-                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
-                ('client_address', fields.CharField(db_index=True, max_length=64)),
-                ('at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
-            ],
-            options={'table': 'signin_failure', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One failed attempt from a client address (the per-address limit counts these).'},
-            bases=['Model'],
-        ),
-        ops.CreateModel(
             name='SignInPolicy',
             fields=[
                 ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),

@@ -18,12 +18,14 @@ from service.notifications.schemas import (
     WebhookEndpointOut,
 )
 from service.routing import Download, endpoint
+from service.throttling import SecretKind
 
 TAG = "notifications"
 ADMIN = {Role.admin}
 # Who may read the email log: recipients and subjects are personal data of staff and vendors.
 EMAIL_READERS = {Role.admin, Role.security, Role.auditor}
 CALENDAR_MEDIA_TYPE = "text/calendar"
+CALENDAR_FEED_PATHS = "api/calendar"  # where the feed's secret travels (the access log hides it)
 
 
 def endpoint_out(hook: WebhookEndpoint) -> WebhookEndpointOut:
@@ -41,6 +43,12 @@ def delivery_out(row: Notification) -> WebhookDeliveryOut:
     tag=TAG,
     status=201,
     roles=ADMIN,
+    description=(
+        "An organization may have at most VETTING_WEBHOOK_MAX_PER_ORGANIZATION (default 20) "
+        "active endpoints; one more is refused with 409 and the error "
+        "`webhook_limit_reached` (remove one first). / 1組織が登録できるWebhookは既定で20件まで"
+        "です（超えると409 webhook_limit_reached）。"
+    ),
 )
 async def create_webhook(
     principal: Principal, body: WebhookEndpointCreate
@@ -163,6 +171,7 @@ async def revoke_calendar_feed(principal: Principal, organization_id: UUID) -> N
     summary="Due dates as iCalendar, for Outlook or Google Calendar / 期限カレンダー",
     tag=TAG,
     auth="none",
+    secret=SecretKind.calendar,
     download_types=(CALENDAR_MEDIA_TYPE,),
 )
 async def calendar_feed(token: str) -> Download:

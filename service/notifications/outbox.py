@@ -11,6 +11,7 @@ attempt send it again, with the same Message-ID / Vetting-Event-Id so receivers 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -198,6 +199,19 @@ async def _finish(
     await Notification.filter(id=row.id, claim_token=token).update(**changes)
 
 
+async def _release(row: Notification, token: str) -> None:
+    """Undo a claim whose attempt was cut short (not counted, nothing logged)."""
+    try:
+        await Notification.filter(id=row.id, claim_token=token).update(
+            status=DeliveryStatus.pending,
+            lease_until=None,
+            next_attempt_at=datetime.now(UTC),
+            attempts=F("attempts") - 1,
+        )
+    except Exception:  # the database may be going away too; then the lease lapses instead
+        log.warning("%s %s: claim not handed back; it lapses after the lease", row.channel, row.id)
+
+
 async def _send(row: Notification) -> tuple[DeliveryStatus, str, int | None]:
     settings = get_settings()
     if row.channel == Channel.email:
@@ -249,7 +263,14 @@ async def deliver(notification_id: str) -> DeliveryStatus | None:
     if claim is None:
         return None
     row, token = claim
-    status, error, status_code = await _send(row)
+    try:
+        status, error, status_code = await _send(row)
+    except asyncio.CancelledError:
+        # The process is stopping and its grace period ran out: hand the row back, due now, so
+        # the next start sends it at once rather than after the lease. The receiver may have had
+        # it already; the retry carries the same event id / Message-ID, as every retry does.
+        await asyncio.shield(_release(row, token))
+        raise
     if status == DeliveryStatus.pending and row.attempts >= get_settings().notify_max_attempts:
         status = DeliveryStatus.failed
     if status != DeliveryStatus.sent:

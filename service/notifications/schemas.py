@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, Field, HttpUrl
 
 from service.notifications.models import DeliveryStatus
+from service.request_model import RequestModel
 
 EventType = Literal[
     "review.opened",
@@ -17,12 +18,12 @@ EventType = Literal[
     "reminder.overdue",
     "social.verification_failed",
     "social.account_compromised",
+    "audit.checkpoint",
     "ping",
 ]
 
 
-class WebhookEndpointCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class WebhookEndpointCreate(RequestModel):
     url: HttpUrl = Field(description="http(s) address that receives POSTed JSON events")
     description: str = Field(default="", max_length=200)
     events: list[EventType] = Field(
@@ -60,9 +61,7 @@ class WebhookDeliveryOut(BaseModel):
     payload: dict[str, Any]
 
 
-class EmailDeliveryQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EmailDeliveryQuery(RequestModel):
     status: DeliveryStatus | None = Field(
         default=None, description="only emails in this state / 配信状態で絞り込み"
     )

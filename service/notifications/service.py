@@ -6,11 +6,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.audit.service import record
 from service.config import get_settings
 from service.engagements.models import Engagement
-from service.errors import NotFound, ValidationFailed
+from service.errors import Conflict, NotFound, ValidationFailed
 from service.jobs import transaction
 from service.notifications.calendar import CalendarEntry, build_feed
 from service.notifications.email import message_id_header
@@ -37,6 +38,10 @@ CALENDAR_PREFIX = "cal_"
 def _check_organization(principal: Principal, organization_id: str) -> None:
     if organization_id != principal.organization_id:
         raise NotFound("no such organization")
+
+
+class WebhookLimitReached(Conflict):
+    code = "webhook_limit_reached"
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,27 @@ async def create_endpoint(*, principal: Principal, data: WebhookEndpointCreate) 
     if not get_settings().webhook_allow_private_addresses:
         await _refuse_internal_address(url)
     secret = f"{WEBHOOK_SECRET_PREFIX}{secrets.token_urlsafe(32)}"
+    limit = get_settings().webhook_max_per_organization
     async with transaction() as conn:
+        # Two admins registering at once count one after the other (PostgreSQL: the row lock;
+        # SQLite: one writer at a time), so the limit holds.
+        await (
+            Organization.select_for_update()
+            .filter(id=principal.organization_id)
+            .using_db(conn)
+            .get()
+        )
+        active = (
+            await WebhookEndpoint.filter(organization_id=principal.organization_id, active=True)
+            .using_db(conn)
+            .count()
+        )
+        if active >= limit:
+            raise WebhookLimitReached(
+                f"この組織に登録できるWebhookは{limit}件までです。不要なものを削除してから"
+                f"登録してください。 / An organization may have at most {limit} webhook "
+                "endpoints; remove one before adding another."
+            )
         endpoint = await WebhookEndpoint.create(
             organization_id=principal.organization_id,
             url=url,
@@ -134,8 +159,10 @@ async def list_endpoints(principal: Principal) -> list[WebhookEndpoint]:
 
 
 async def get_endpoint(principal: Principal, endpoint_id: str) -> WebhookEndpoint:
+    """A webhook the caller's organization has not removed: after DELETE it is gone for the API
+    (deliveries, ping, DELETE again: 404), though the list still shows it as inactive."""
     endpoint = await WebhookEndpoint.get_or_none(
-        id=endpoint_id, organization_id=principal.organization_id
+        id=endpoint_id, organization_id=principal.organization_id, active=True
     )
     if endpoint is None:
         raise NotFound("no such webhook endpoint")

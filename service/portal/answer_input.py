@@ -18,6 +18,7 @@ from typing import Any
 
 from service.catalog.forms import Question, QuestionType
 from service.catalog.text import Text
+from service.request_model import unsafe_character
 
 NO_ANSWER = ""  # the value of the "no answer" radio and of an empty select
 
@@ -128,9 +129,16 @@ def parse_date(raw: str) -> tuple[str | None, Text | None]:
 
 
 def parse_text(question: Question, raw: str) -> tuple[str | None, Text | None]:
+    # Checked before stripping: Python counts U+001C–U+001F and U+0085 as outer white space.
+    found = unsafe_character(raw)
     cleaned = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not cleaned:
         return None, None
+    if found:  # the same rule as every API body (service/request_model.py)
+        return None, _text(
+            f"制御文字・書字方向制御文字（{found}）は入力できません。",
+            f"Control and text-direction characters ({found}) are not accepted.",
+        )
     if len(cleaned) > question.max_length:
         return None, _text(
             f"{question.max_length} 文字以内で入力してください（現在 {len(cleaned)} 文字）。",

@@ -17,6 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from service import throttling
 from service.catalog.forms import Question, QuestionType, Section
 from service.catalog.text import Text
 from service.config import get_settings
@@ -46,13 +47,19 @@ from service.portal.view import (
 from service.questionnaire import service as questionnaire
 from service.questionnaire.models import Clarification, Submission
 from service.reviews.states import VENDOR_WRITABLE
+from service.throttling import SecretKind
 
 REQUIRED = Text(ja="この質問は回答が必須です。", en="This question is required.")
 LINK_TOKEN = re.compile(r"vl_[A-Za-z0-9_-]{20,100}")
 
 
 async def _portal(request: Request) -> Portal:
-    return await sessions.resume_session(request.cookies.get(sessions.cookie_name()))
+    cookie = request.cookies.get(sessions.cookie_name())
+    if cookie is None:  # nothing presented, nothing guessed
+        return await sessions.resume_session(None)
+    # The session cookie is a secret like the link it was exchanged for, with the same budget.
+    async with throttling.guard(request, SecretKind.vendor_link):
+        return await sessions.resume_session(cookie)
 
 
 @dataclass
@@ -147,9 +154,10 @@ async def open_link(request: Request) -> Response:
     if not LINK_TOKEN.fullmatch(token):
         raise NotFound("no such page")
     language: Language = "en" if request.query_params.get("lang") == "en" else "ja"
-    secret, session = await sessions.start_session(
-        token, language=language, replacing=request.cookies.get(sessions.cookie_name())
-    )
+    async with throttling.guard(request, SecretKind.vendor_link):
+        secret, session = await sessions.start_session(
+            token, language=language, replacing=request.cookies.get(sessions.cookie_name())
+        )
     response = RedirectResponse(portal_url("/"), status_code=303)
     lifetime = int((session.expires_at - session.created_at).total_seconds())
     response.set_cookie(

@@ -193,6 +193,14 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "The request is too large",
         "What was sent is over the size limit. Nothing was saved.",
     ),
+    "too_many_requests": (
+        "しばらくお待ちください",
+        "このアドレスからの無効な試行が多すぎるため、一時的に受け付けを止めています。"
+        "しばらく時間をおいてから、メールで届いたリンクをもう一度開いてください。",
+        "Please wait a while",
+        "Too many attempts that failed came from this address, so requests are paused for a "
+        "while. Wait a little, then open the link from the email again.",
+    ),
     "signed_out": (
         "終了しました",
         "回答ページを終了しました。保存済みの回答は残っています。続きはメールのリンクからいつでも再開できます。",
@@ -225,4 +233,6 @@ def message_page(code: str, status: int) -> HTMLResponse:
 
 async def app_error_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    return message_page(exc.code, exc.status_code)
+    response = message_page(exc.code, exc.status_code)
+    response.headers.update(exc.headers)  # Retry-After on 429
+    return response

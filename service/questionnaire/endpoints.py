@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.questionnaire import clarifications, service
@@ -137,6 +138,7 @@ async def list_clarifications(principal: Principal, review_id: UUID) -> list[Cla
     "/api/reviews/{review_id}/submissions",
     summary="Every submission of the answers, as locked / 提出履歴",
     tag=TAG,
+    roles=roles_for(Permission.read_answers),
 )
 async def list_submissions(principal: Principal, review_id: UUID) -> list[SubmissionOut]:
     review = await get_review(principal, str(review_id))
@@ -170,9 +172,10 @@ async def _questionnaire(session: service.VendorSession) -> Questionnaire:
     summary="The questionnaire behind a link / 質問票",
     tag=TAG,
     auth="vendor",
+    opens=service.open_link,
 )
-async def vendor_questionnaire(token: str) -> Questionnaire:
-    return await _questionnaire(await service.open_link(token))
+async def vendor_questionnaire(token: str, opened: service.VendorSession) -> Questionnaire:
+    return await _questionnaire(opened)
 
 
 @endpoint(
@@ -181,11 +184,13 @@ async def vendor_questionnaire(token: str) -> Questionnaire:
     summary="Save a draft of answers / 回答の一時保存",
     tag=TAG,
     auth="vendor",
+    opens=service.open_link,
 )
-async def vendor_save_answers(token: str, body: AnswersUpdate) -> Questionnaire:
-    session = await service.open_link(token)
-    await service.save_draft(session=session, answers=body.answers)
-    return await _questionnaire(session)
+async def vendor_save_answers(
+    token: str, opened: service.VendorSession, body: AnswersUpdate
+) -> Questionnaire:
+    await service.save_draft(session=opened, answers=body.answers)
+    return await _questionnaire(opened)
 
 
 @endpoint(
@@ -194,9 +199,10 @@ async def vendor_save_answers(token: str, body: AnswersUpdate) -> Questionnaire:
     summary="Submit the answers (locks them) / 回答の提出",
     tag=TAG,
     auth="vendor",
+    opens=service.open_link,
 )
-async def vendor_submit(token: str) -> SubmissionReceipt:
-    session = await service.open_link(token)
+async def vendor_submit(token: str, opened: service.VendorSession) -> SubmissionReceipt:
+    session = opened
     submission = await service.submit(session=session)
     return SubmissionReceipt(
         receipt_number=submission.receipt_number,

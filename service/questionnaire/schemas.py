@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from service.catalog.forms import Form
+from service.request_model import RequestModel
 from service.reviews.states import ReviewStatus
 
 
-class InvitationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class InvitationCreate(RequestModel):
     email: EmailStr | None = Field(default=None, description="the vendor contact (for the record)")
     expires_in_days: int | None = Field(default=None, ge=1, le=365)
 
@@ -35,13 +35,14 @@ class InvitationCreated(InvitationOut):
     api_url: str = Field(description="The same link for the JSON API (/api/vendor/{token}).")
 
 
-class InvitationResend(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class InvitationResend(RequestModel):
     expires_in_days: int | None = Field(default=None, ge=1, le=365)
 
 
-class ClarificationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class ClarificationCreate(RequestModel):
+    """question_ids are questions of the review's form, on a submitted, undecided review (422 /
+    409 otherwise)."""
+
     question_ids: list[str] = Field(min_length=1, max_length=500)
     message: str = Field(min_length=1, max_length=4000, description="shown to the vendor")
 
@@ -74,8 +75,10 @@ class SubmissionOut(BaseModel):
     submitted_at: datetime
 
 
-class AnswersUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class AnswersUpdate(RequestModel):
+    """Each answer is checked against its question of the form (type, choices, limits): an
+    unknown question or a value that does not fit is a 422 naming it (answers.<id>)."""
+
     answers: dict[str, Any] = Field(
         description="question id → value; null clears an answer. Merged into the saved draft."
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field
 
 from service.reminders.cadence import Alignment
 from service.reminders.models import DeadlineKind, DeadlineStatus, ReminderStatus
+from service.request_model import RequestModel
 
 
 class CadenceOut(BaseModel):
@@ -21,19 +23,13 @@ class CadenceOut(BaseModel):
     escalation_days: int = Field(description="days between escalations while overdue")
 
 
-class CadenceUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class CadenceUpdate(RequestModel):
     sensitive_interval_months: int | None = Field(default=None, ge=1, le=60)
     alignment: Alignment | None = None
-    reminder_offsets: list[int] | None = Field(default=None, min_length=1, max_length=10)
+    reminder_offsets: list[Annotated[int, Field(ge=0, le=365)]] | None = Field(
+        default=None, min_length=1, max_length=10, description="days before the due date"
+    )
     escalation_days: int | None = Field(default=None, ge=1, le=90)
-
-    @field_validator("reminder_offsets")
-    @classmethod
-    def _offsets(cls, value: list[int] | None) -> list[int] | None:
-        if value is not None and any(not 0 <= day <= 365 for day in value):
-            raise ValueError("each offset is a number of days from 0 to 365")
-        return value
 
 
 class ReminderOut(BaseModel):

@@ -435,15 +435,6 @@ async def fire_reminder(reminder_id: str, *, today: date | None = None) -> str:
         if not locked or locked[0].send_on > today:
             return "nothing to do"
         reminder = locked[0]
-        # The organization's lock first, as record() takes it: every row this transaction
-        # inserts references the organization (a FOR KEY SHARE lock on PostgreSQL), and taking
-        # FOR UPDATE after that would deadlock two workers firing reminders of one organization.
-        await (
-            Organization.select_for_update()
-            .filter(id=reminder.organization_id)
-            .using_db(conn)
-            .get()
-        )
         deadline = await Deadline.filter(id=reminder.deadline_id).using_db(conn).get()
         if deadline.status != DeadlineStatus.active:
             await (

@@ -7,11 +7,19 @@ from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
+from service.accounts.duties import (
+    SeparationOfDuties,
+    consecutive_signer_refusal,
+    duties_of,
+    requester_refusal,
+)
+from service.accounts.models import Organization
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.audit.service import record
 from service.checks.models import Outcome, Verdict
 from service.checks.service import blocking_verdicts
+from service.engagements.models import Engagement
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.jobs import transaction
 from service.reminders import service as reminders
@@ -22,6 +30,17 @@ from service.reviews.states import DECIDABLE, ReviewEvent
 
 JST = ZoneInfo("Asia/Tokyo")
 __all__ = ["JST", "decide", "override_verdict"]
+
+
+async def _duties_for_requester(principal: Principal, review: Review) -> SeparationOfDuties:
+    """The organization's rules, after refusing the engagement's requester if they say so."""
+    organization = await Organization.get(id=review.organization_id)
+    duties = duties_of(organization.separation_of_duties)
+    if duties.requester_cannot_decide:
+        engagement = await Engagement.get(id=review.engagement_id)
+        if str(engagement.created_by_id) == principal.user_id:
+            raise requester_refusal()
+    return duties
 
 
 async def override_verdict(
@@ -37,6 +56,7 @@ async def override_verdict(
     verdict = await Verdict.get_or_none(review_id=review.id, requirement_id=requirement_id)
     if verdict is None:
         raise NotFound("no such verdict")
+    await _duties_for_requester(principal, review)
     async with transaction() as conn:
         verdict.override_outcome = outcome
         verdict.override_reason = reason
@@ -99,12 +119,21 @@ async def decide(
         raise Conflict("every step was signed meanwhile; reload the review")
     step = progress.chain.steps[progress.next_position]
     approving = decision != ReviewEvent.reject
+    if approving and Role(step.role) not in principal.roles:
+        raise Forbidden(
+            f"step {progress.next_position + 1} of the approval chain is signed by "
+            f"{step.title.ja} / {step.title.en} (role '{step.role}')"
+        )
+    # A rejection is a signature too: the same person may not stop what they could not approve.
+    duties = await _duties_for_requester(principal, review)
+    previous = progress.signed[-1] if progress.signed else None
+    if (
+        duties.distinct_consecutive_signers
+        and previous is not None
+        and str(previous.decided_by_id) == principal.user_id
+    ):
+        raise consecutive_signer_refusal(progress.next_position + 1)
     if approving:
-        if Role(step.role) not in principal.roles:
-            raise Forbidden(
-                f"step {progress.next_position + 1} of the approval chain is signed by "
-                f"{step.title.ja} / {step.title.en} (role '{step.role}')"
-            )
         blocking = blocking_verdicts(await Verdict.filter(review_id=review.id))
         if blocking:
             ids = ", ".join(sorted(v.requirement_id for v in blocking))

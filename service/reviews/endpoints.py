@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.catalog.loader import current_catalog
@@ -94,6 +95,7 @@ async def get_review(principal: Principal, review_id: UUID) -> ReviewOut:
     "/api/reviews/{review_id}/verdicts",
     summary="Automatic verdicts with their policy clauses / 自動判定結果",
     tag=TAG,
+    roles=roles_for(Permission.read_answers),
 )
 async def list_verdicts(principal: Principal, review_id: UUID) -> list[VerdictOut]:
     review = await service.get_review(principal, str(review_id))

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from service.checks.models import Outcome
+from service.request_model import RequestModel
 from service.reviews.states import ReviewStatus
 
 
@@ -59,14 +60,16 @@ class VerdictOut(BaseModel):
     overridden_at: datetime | None
 
 
-class OverrideCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class OverrideCreate(RequestModel):
     outcome: Outcome
     reason: str = Field(min_length=1, max_length=4000, description="mandatory, audited")
 
 
-class DecisionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class DecisionCreate(RequestModel):
+    """approve_with_conditions takes at least one condition; approve and reject take none (422
+    otherwise). A review with a failing, not overridden reject-worthy verdict cannot be approved
+    (409)."""
+
     decision: Literal["approve", "approve_with_conditions", "reject"]
     reason: str = Field(min_length=1, max_length=4000)
     conditions: list[str] = Field(default_factory=list, max_length=50)

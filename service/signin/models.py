@@ -1,4 +1,4 @@
-"""Sign-in for people: credentials, set-up links, browser sessions, failures, the MFA policy."""
+"""Sign-in for people: credentials, set-up links, browser sessions, the MFA policy."""
 
 from __future__ import annotations
 
@@ -88,17 +88,6 @@ class StaffSession(Model):
 
     class Meta:
         table = "staff_session"
-
-
-class SignInFailure(Model):
-    """One failed attempt from a client address (the per-address limit counts these)."""
-
-    id = fields.UUIDField(primary_key=True, default=uuid4)
-    client_address = fields.CharField(max_length=64, db_index=True)
-    at = fields.DatetimeField(db_index=True)
-
-    class Meta:
-        table = "signin_failure"
 
 
 class SignInPolicy(Model):

@@ -2,8 +2,8 @@
 
 A password is chosen by its owner through an e-mailed set-up link (single use, expiring, only its
 hash stored) or set by an operator from the command line. Every failed password or code counts
-against the account (it locks at `signin_max_failures` until an admin unlocks it) and against the
-client address (refused for a while after `signin_address_max_failures` in the window).
+against the account (it locks at `signin_max_failures` until an admin unlocks it); failures per
+client address are throttled by service.throttling (SecretKind.sign_in) in the pages.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from service.config import get_settings
 from service.errors import AppError, Gone, NotFound, ValidationFailed
 from service.jobs import transaction
 from service.notifications.outbox import queue_email
-from service.signin.models import Credential, PasswordSetupLink, SignInFailure, SignInPolicy
+from service.signin.models import Credential, PasswordSetupLink, SignInPolicy
 from service.signin.passwords import hash_password, password_problem, verify_password
 from service.tokens import hash_secret, new_secret
 
@@ -31,11 +31,6 @@ DEFAULT_MFA_ROLES = (Role.admin, Role.security, Role.approver)
 GENERIC_FAILURE = (
     "メールアドレスまたはパスワードが正しくありません。 / The e-mail address or password is wrong."
 )
-
-
-class TooManyAttempts(AppError):
-    status_code = 429
-    code = "too_many_attempts"
 
 
 class AccountLocked(AppError):
@@ -225,33 +220,9 @@ async def set_password(*, user: User, password: str, actor: Actor) -> None:
 # --- password check, failures, lockout -------------------------------------------------------
 
 
-async def _address_refused(client_address: str) -> bool:
-    settings = get_settings()
-    since = datetime.now(UTC) - timedelta(minutes=settings.signin_address_window_minutes)
-    recent = await SignInFailure.filter(client_address=client_address, at__gte=since).count()
-    return recent >= settings.signin_address_max_failures
-
-
-async def refuse_throttled_address(client_address: str) -> None:
-    if await _address_refused(client_address):
-        raise TooManyAttempts(
-            "失敗が続いたため、しばらくサインインを受け付けません。時間をおいて試してください。 / "
-            "Too many failed attempts from this address; try again later."
-        )
-
-
-async def _address_failure(conn: BaseDBAsyncClient, client_address: str) -> None:
-    settings = get_settings()
-    now = datetime.now(UTC)
-    window = timedelta(minutes=settings.signin_address_window_minutes)
-    await SignInFailure.filter(at__lt=now - max(window, timedelta(days=1))).using_db(conn).delete()
-    await SignInFailure.create(client_address=client_address, at=now, using_db=conn)
-
-
-async def record_failure(*, client_address: str, user: User, reason: str) -> None:
-    """Count one failed second factor against the address and the account."""
+async def record_failure(*, user: User, reason: str) -> None:
+    """Count one failed second factor against the account."""
     async with transaction() as conn:
-        await _address_failure(conn, client_address)
         await _account_failure(conn, user, reason)
 
 
@@ -265,8 +236,11 @@ def locked_error() -> AccountLocked:
 async def check_password(
     email: str, password: str, *, client_address: str
 ) -> tuple[User, Credential]:
-    """The user whose e-mail and password these are, or SignInFailed / AccountLocked / 429."""
-    await refuse_throttled_address(client_address)
+    """The user whose e-mail and password these are, or SignInFailed / AccountLocked.
+
+    Failures per client address are the caller's: `throttling.guard(request, SecretKind.sign_in)`
+    counts each SignInFailed (401) and refuses a client out of budget before it gets here.
+    """
     users = await User.filter(email=email.strip().lower(), active=True).order_by("created_at")
     credentials = {
         str(c.user_id): c
@@ -284,14 +258,15 @@ async def check_password(
     if not candidates:
         await verify_password("", password)  # the same work as a wrong password
     async with transaction() as conn:
-        await _address_failure(conn, client_address)
         for user, credential in candidates:
             if credential.locked_at is None:
-                await _account_failure(conn, user, "password")
+                await _account_failure(conn, user, "password", client_address)
     raise SignInFailed(GENERIC_FAILURE)
 
 
-async def _account_failure(conn: BaseDBAsyncClient, user: User, reason: str) -> None:
+async def _account_failure(
+    conn: BaseDBAsyncClient, user: User, reason: str, client_address: str = ""
+) -> None:
     settings = get_settings()
     await (
         Credential.filter(user_id=user.id)
@@ -306,7 +281,7 @@ async def _account_failure(conn: BaseDBAsyncClient, user: User, reason: str) -> 
         action="signin.failed",
         object_type="user",
         object_id=str(user.id),
-        data={"reason": reason},
+        data={"reason": reason, "client_address": client_address},
     )
     locked = (
         await Credential.filter(

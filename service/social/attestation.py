@@ -149,7 +149,10 @@ async def submit_attestation(
         opened = await open_attestation(secret, conn)
         attestation, account = opened.attestation, opened.account
         await (
-            Organization.select_for_update().filter(id=account.organization_id).using_db(conn).get()
+            Organization.select_for_update(no_key=True)
+            .filter(id=account.organization_id)
+            .using_db(conn)
+            .get()
         )
         claimed = (
             await Attestation.filter(id=attestation.id, used_at__isnull=True)

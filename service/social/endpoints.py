@@ -42,6 +42,7 @@ from service.social.schemas import (
     TaskQuery,
 )
 from service.social.verification import today_jst
+from service.throttling import SecretKind
 
 TAG = "social-media"
 WRITERS = service.WRITERS
@@ -194,6 +195,8 @@ async def close_social_task(principal: Principal, task_id: UUID, body: TaskClose
     summary="Report a hijack: the account becomes compromised / 乗っ取りの報告",
     tag=TAG,
     status=201,
+    roles=service.RESPONDERS,
+    also="the account's owner or deputy / アカウントの責任者・副責任者",
 )
 async def report_social_hijack(
     principal: Principal, account_id: UUID, body: IncidentCreate
@@ -218,6 +221,8 @@ async def list_social_incidents(principal: Principal, account_id: UUID) -> list[
     "/api/social/incidents/{incident_id}/steps",
     summary="Record a response step; 'recovered' ends it and re-verifies / 対応の記録",
     tag=TAG,
+    roles=service.RESPONDERS,
+    also="the account's owner or deputy / アカウントの責任者・副責任者",
 )
 async def record_social_incident_step(
     principal: Principal, incident_id: UUID, body: IncidentStepIn
@@ -280,6 +285,7 @@ async def update_social_settings(
     summary="What an owner's confirmation link asks / 責任者確認の内容",
     tag=TAG,
     auth="none",
+    secret=SecretKind.attestation,
 )
 async def view_social_attestation(token: str) -> AttestationView:
     opened = await attestation.open_attestation(token)
@@ -301,6 +307,8 @@ async def view_social_attestation(token: str) -> AttestationView:
     summary="The owner confirms (once) / 責任者の確認",
     tag=TAG,
     auth="none",
+    secret=SecretKind.attestation,
+    opens=attestation.open_attestation,
 )
 async def answer_social_attestation(token: str, body: AttestationIn) -> AttestationResult:
     run_id, status, reasons = await attestation.submit_attestation(token, body)

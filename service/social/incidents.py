@@ -41,7 +41,10 @@ async def report_hijack(principal: Principal, account_id: str, description: str)
         account = await get_account(principal, account_id, conn)
         _may_respond(principal, account)
         await (
-            Organization.select_for_update().filter(id=account.organization_id).using_db(conn).get()
+            Organization.select_for_update(no_key=True)
+            .filter(id=account.organization_id)
+            .using_db(conn)
+            .get()
         )
         if account.status == AccountStatus.compromised:
             raise Conflict(
@@ -137,7 +140,7 @@ async def record_step(principal: Principal, incident_id: str, body: IncidentStep
     async with transaction() as conn:
         incident = await Incident.filter(id=incident_id).using_db(conn).get()
         await (
-            Organization.select_for_update()
+            Organization.select_for_update(no_key=True)
             .filter(id=incident.organization_id)
             .using_db(conn)
             .get()

@@ -23,11 +23,13 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
+from service import throttling
 from service.config import get_settings
 from service.errors import AppError
 from service.portal.rendering import SecurityHeaders, portal_url, redact_access_log
 from service.social import attestation, public
 from service.social.schemas import AttestationIn
+from service.throttling import SecretKind
 
 HERE = Path(__file__).resolve().parent
 PREFIX = "/sns"
@@ -56,6 +58,14 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "フォームが正しく送信されませんでした。メールのリンクからページを開き直してください。",
         "The form could not be accepted",
         "The form was not sent correctly. Open the page again from the link in the email.",
+    ),
+    "too_many_requests": (
+        "しばらくお待ちください",
+        "このアドレスからの無効な試行が多すぎるため、一時的に受け付けを止めています。"
+        "しばらく時間をおいてから、メールのリンクをもう一度開いてください。",
+        "Please wait a while",
+        "Too many attempts that failed came from this address, so requests are paused for a "
+        "while. Wait a little, then open the link from the email again.",
     ),
     "done_passed": (
         "確認を受け付けました",
@@ -128,10 +138,16 @@ async def _form(request: Request, token: str, *, error: str = "", status: int = 
 
 
 async def attest_get(request: Request) -> Response:
-    return await _form(request, request.path_params["token"])
+    async with throttling.guard(request, SecretKind.attestation):
+        return await _form(request, request.path_params["token"])
 
 
 async def attest_post(request: Request) -> Response:
+    async with throttling.guard(request, SecretKind.attestation):
+        return await _attest_post(request)
+
+
+async def _attest_post(request: Request) -> Response:
     token = request.path_params["token"]
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > 64 * 1024:
@@ -176,7 +192,9 @@ async def public_get(request: Request) -> Response:
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     code = exc.code if exc.code in MESSAGES else "not_found"
-    return _message(code, exc.status_code)
+    response = _message(code, exc.status_code)
+    response.headers.update(exc.headers)  # Retry-After on 429
+    return response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

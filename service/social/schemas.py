@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
+from service.request_model import RequestModel
 from service.social.models import (
     AccountStatus,
     IncidentStatus,
@@ -31,47 +33,52 @@ def _web_address(value: str | None) -> str | None:
     return value
 
 
-class AccountFields(BaseModel):
+class AccountFields(RequestModel):
     """Fields both create and update accept (update: every one optional)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    purpose: str | None = Field(default=None, max_length=2000)
-    allowed_content_categories: list[str] | None = Field(default=None, max_length=30)
-    allowed_content_text: str | None = Field(default=None, max_length=4000)
-    owning_department: str | None = Field(default=None, min_length=1, max_length=200)
+    # Absent: the stored value stays (update) or the default below applies (create). Only the
+    # fields the database lets be empty take null.
+    purpose: str = Field(default="", max_length=2000)
+    allowed_content_categories: list[str] = Field(default_factory=list, max_length=30)
+    allowed_content_text: str = Field(default="", max_length=4000)
     deputy_id: UUID | None = None
-    outsourced: bool | None = None
+    outsourced: bool = False
     operator_vendor_id: UUID | None = None
     operator_engagement_id: UUID | None = None
-    login_identifier_type: LoginIdentifierType | None = None
-    mfa_enabled: bool | None = None
-    mfa_method: str | None = Field(default=None, max_length=50)
-    credential_custodian: str | None = Field(default=None, max_length=200)
-    recovery_contacts_org_owned: bool | None = None
-    listing_page_url: str | None = Field(default=None, max_length=2000)
-    profile_names_org: bool | None = None
-    a2_use: bool | None = None
-    mirror_page_url: str | None = Field(default=None, max_length=2000)
-    procedure_doc_ref: str | None = Field(default=None, max_length=500)
-    hijack_runbook_ref: str | None = Field(default=None, max_length=500)
+    login_identifier_type: LoginIdentifierType = LoginIdentifierType.organizational
+    mfa_enabled: bool = False
+    mfa_method: str = Field(default="", max_length=50)
+    credential_custodian: str = Field(default="", max_length=200)
+    recovery_contacts_org_owned: bool = False
+    listing_page_url: str = Field(default="", max_length=2000)
+    profile_names_org: bool = False
+    a2_use: bool = False
+    mirror_page_url: str = Field(default="", max_length=2000)
+    procedure_doc_ref: str = Field(default="", max_length=500)
+    hijack_runbook_ref: str = Field(default="", max_length=500)
     last_post_on: date | None = None
     tos_reviewed_on: date | None = None
 
     @field_validator("listing_page_url", "mirror_page_url")
     @classmethod
-    def _urls(cls, value: str | None) -> str | None:
-        return _web_address(value)
+    def _urls(cls, value: str) -> str:
+        checked = _web_address(value)
+        assert checked is not None
+        return checked
 
     @field_validator("allowed_content_categories")
     @classmethod
-    def _categories(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and any(not 1 <= len(item.strip()) <= 50 for item in value):
+    def _categories(cls, value: list[str]) -> list[str]:
+        if any(not 1 <= len(item.strip()) <= 50 for item in value):
             raise ValueError("each category is 1 to 50 characters")
         return value
 
 
 class AccountCreate(AccountFields):
+    """owner_id and deputy_id are different active users of the organization; the operating
+    vendor and engagement are the organization's (422 otherwise); a platform account is
+    registered once (409)."""
+
     platform: Platform
     handle: str = Field(min_length=1, max_length=200)
     url: str = Field(min_length=1, max_length=2000)
@@ -89,18 +96,36 @@ class AccountCreate(AccountFields):
 
 
 class AccountUpdate(AccountFields):
-    """A handle or URL change keeps the old one in the handle history."""
+    """A handle or URL change keeps the old one in the handle history. Leave a field out to keep
+    it; null is refused for every field but deputy_id, operator_vendor_id,
+    operator_engagement_id, last_post_on and tos_reviewed_on (null clears those)."""
 
-    handle: str | None = Field(default=None, min_length=1, max_length=200)
-    url: str | None = Field(default=None, min_length=1, max_length=2000)
-    owner_id: UUID | None = None
+    # The limits sit on the text itself: on the union they would meet a null and fail (500).
+    handle: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = None
+    url: Annotated[str, Field(min_length=1, max_length=2000)] | SkipJsonSchema[None] = None
+    owning_department: (
+        Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None]
+    ) = None
+    owner_id: UUID | SkipJsonSchema[None] = None
     # compromised is set by a hijack report only, and left by its recovery.
-    status: Literal["active", "dormant", "suspended", "closed"] | None = None
+    status: Literal["active", "dormant", "suspended", "closed"] | SkipJsonSchema[None] = None
+
+    @field_validator("handle", "url", "owning_department", "owner_id", "status")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Defaults are not validated, so this sees only a null the caller sent.
+        if value is None:
+            raise ValueError(
+                "cannot be null: leave the field out to keep it / null は指定できません"
+            )
+        return value
 
     @field_validator("url")
     @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        return _web_address(value)
+    def _url(cls, value: str) -> str:
+        checked = _web_address(value)
+        assert checked is not None
+        return checked
 
 
 class HandleChangeOut(BaseModel):
@@ -179,8 +204,7 @@ class SettingsOut(BaseModel):
     public_page_url: str | None = Field(description="set while the public list is on")
 
 
-class SettingsUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class SettingsUpdate(RequestModel):
     reverification_interval_months: int | None = Field(default=None, ge=1, le=24)
     dormancy_days: int | None = Field(default=None, ge=7, le=3650)
     attestation_ttl_days: int | None = Field(default=None, ge=1, le=90)
@@ -218,17 +242,15 @@ class TaskOut(BaseModel):
     resolution: str
 
 
-class TaskClose(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TaskClose(RequestModel):
     resolution: str = Field(min_length=1, max_length=2000)
 
 
-class TaskQuery(BaseModel):
+class TaskQuery(RequestModel):
     status: TaskStatus | None = None
 
 
-class IncidentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class IncidentCreate(RequestModel):
     description: str = Field(min_length=1, max_length=4000)
 
 
@@ -243,8 +265,7 @@ IncidentStep = Literal[
 ]
 
 
-class IncidentStepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class IncidentStepIn(RequestModel):
     step: IncidentStep
     note: str = Field(default="", max_length=2000)
     at: datetime | None = Field(default=None, description="when it was done; default now")
@@ -268,14 +289,14 @@ class IncidentOut(BaseModel):
     recovered_at: datetime | None
 
 
-class OwnerMapping(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OwnerMapping(RequestModel):
     from_user_id: UUID
     to_user_id: UUID
 
 
-class OwnerReassignment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OwnerReassignment(RequestModel):
+    """Both users of each mapping are active users of the organization (422 otherwise)."""
+
     mappings: list[OwnerMapping] = Field(min_length=1, max_length=500)
     reason: str = Field(default="人事異動", min_length=1, max_length=500)
 
@@ -286,8 +307,7 @@ class ReassignmentOut(BaseModel):
     runs_opened: int
 
 
-class AttestationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class AttestationIn(RequestModel):
     still_responsible: bool
     mfa_still_on: bool
     credentials_held_by_organization: bool

@@ -90,6 +90,10 @@ async def _active_user(
         raise ValidationFailed(
             f"{field}: the user is not active", fields={field: "must be an active user"}
         )
+    if user.kind != "person":  # a service token's account answers no re-verification
+        raise ValidationFailed(
+            f"{field}: a service account is not a person", fields={field: "must be a person"}
+        )
     return user
 
 

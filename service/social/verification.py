@@ -215,7 +215,12 @@ async def verify(run_id: str) -> str:
         return f"cancelled: the account is {account.status}"
     checks = await automatic_checks(account, probe_limits())
     async with transaction() as conn:
-        await Organization.select_for_update().filter(id=run.organization_id).using_db(conn).get()
+        await (
+            Organization.select_for_update(no_key=True)
+            .filter(id=run.organization_id)
+            .using_db(conn)
+            .get()
+        )
         # Only the holder of the claim may record: a worker whose lease lapsed writes nothing.
         stored = (
             await VerificationRun.filter(id=run.id, status=RunStatus.running, claimed_until=claim)

@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from service.request_model import RequestModel
 from service.vendors.corporate_number import corporate_number_problem
 
 
-class VendorCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class VendorCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
-    corporate_number: str = Field(description="法人番号 (13 digits with its check digit)")
+    corporate_number: str = Field(
+        pattern=r"^[0-9]{13}$",
+        description="法人番号: 13 digits, the first being the check digit of the other 12 "
+        "(refused with 422 when it does not match) / 検査用数字を含む13桁",
+    )
     address: str = Field(default="", max_length=300)
 
     @field_validator("corporate_number")

@@ -40,9 +40,9 @@ async def vendor_ids(client: httpx.AsyncClient, org: Org) -> list[str]:
 
 
 async def issue(client: httpx.AsyncClient, org: Org, role: str) -> dict[str, Any]:
-    """A fresh token for the org's `role` user, issued by the admin (id and secret)."""
+    """A fresh token for the org's `role` user, minted by that user (id and secret)."""
     response = await client.post(
-        f"/api/users/{org.user_ids[role]}/tokens", json={"name": "t"}, headers=org.h("admin")
+        f"/api/users/{org.user_ids[role]}/tokens", json={"name": "t"}, headers=org.h(role)
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
@@ -198,14 +198,20 @@ async def test_missing_role_is_403_and_writes_nothing(client: httpx.AsyncClient,
     assert allowed.status_code == 200, allowed.text
 
 
-async def test_only_an_admin_issues_tokens_for_others(client: httpx.AsyncClient, org: Org) -> None:
+async def test_only_the_owner_mints_a_token(
+    client: httpx.AsyncClient, org: Org, operator_token: str
+) -> None:
     events = await audit_events(client, org)
-    response = await client.post(
-        f"/api/users/{org.user_ids['legal']}/tokens",
-        json={"name": "他人用"},
-        headers=org.h("security"),
-    )
-    assert_error(response, 403, "forbidden")
+    # Another user, the organization's admin and the operator's admin are all refused.
+    for headers in (org.h("security"), org.h("admin"), auth(operator_token)):
+        response = await client.post(
+            f"/api/users/{org.user_ids['legal']}/tokens", json={"name": "他人用"}, headers=headers
+        )
+        assert response.status_code == 403, response.text
+        body = response.json()
+        assert body["error"] == "forbidden" and body["rule"] == "tokens_minted_by_owner"
+        assert body["detail"].startswith("APIトークンは本人だけが発行できます")
+        assert "minted only by its owner" in body["detail"]
     assert await ApiToken.filter(user_id=org.user_ids["legal"]).count() == 1
     assert await audit_events(client, org) == events
     # Any user may issue one for themselves.

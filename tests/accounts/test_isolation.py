@@ -8,51 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from service.questionnaire.models import Invitation
 from service.routing import REGISTRY, Endpoint
-from tests.evidence.samples import pdf_bytes
-from tests.factories import (
-    ROLES,
-    Org,
-    auth,
-    engagement_body,
-    evaluated_review,
-    invited_review,
-    new_org,
-    upload_evidence,
-)
+from tests.factories import Org, auth, engagement_body
+from tests.world import VALID_BODIES, Tenant, all_roles_user, build_tenant
 
-# A valid body for every route that takes one and has a path parameter: with an invalid body the
-# request would stop at 422 before reaching the ownership check, proving nothing.
-VALID_BODIES: dict[str, dict[str, Any]] = {
-    "create_token": {"name": "他団体のトークン"},
-    "create_invitation": {"email": "intruder@example.jp"},
-    "override_verdict": {"outcome": "pass", "reason": "他団体からの上書き"},
-    "decide": {"decision": "reject", "reason": "他団体からの決定"},
-    "update_organization": {"name": "乗っ取られた団体"},
-    "create_user": {"name": "侵入者", "email": "intruder@example.jp", "roles": ["admin"]},
-    "vendor_save_answers": {"answers": {"legal_name": "株式会社侵入"}},
-    "resend_invitation": {},
-    "request_clarification": {"question_ids": ["admin_mfa"], "message": "他団体からの依頼"},
-    "update_review_cadence": {"sensitive_interval_months": 1},
-    "update_social_account": {"purpose": "他団体からの変更"},
-    "close_social_task": {"resolution": "他団体からの完了"},
-    "report_social_hijack": {"description": "他団体からの報告"},
-    "record_social_incident_step": {"step": "other", "note": "他団体からの記録"},
-    "update_social_settings": {"public_list_enabled": True},
-    "put_sign_in_policy": {"mfa_required_roles": []},
-    "answer_social_attestation": {
-        "still_responsible": True,
-        "mfa_still_on": True,
-        "credentials_held_by_organization": True,
-        "posts_within_allowed_content": True,
-    },
-}
 # Public by design: an organization's published list of official accounts, which anyone may read
 # once the organization turns it on (tests/social/test_public.py covers who sees what).
 PUBLIC_ROUTES = {"public_social_accounts"}
@@ -60,18 +24,6 @@ PUBLIC_ROUTES = {"public_social_accounts"}
 # (service/ismap/models.py); tests/ismap/test_api.py reads one as another organization.
 HANDLED_SEPARATELY = {"organization_id", "token", "snapshot_id"}
 PATH_PARAM = re.compile(r"\{(\w+)\}")
-
-
-@dataclass
-class Tenant:
-    """Organization B with one object of every kind a path parameter can name."""
-
-    org: Org
-    name: str
-    ids: dict[str, str]  # path parameter name → an id of B's
-    decided_review_id: str
-    pending_review_id: str  # evaluated, not decided: writes to it would still be possible
-    all_roles_token: str
 
 
 def path_params(spec: Endpoint) -> list[str]:
@@ -133,110 +85,6 @@ def assert_not_found(response: httpx.Response, what: str, tenant: Tenant) -> Non
             assert secret not in response.text, f"{what} leaks {secret!r}"
 
 
-async def all_roles_user(client: httpx.AsyncClient, org: Org, email: str) -> str:
-    """A user of `org` holding every role, created by the org's admin; returns its token."""
-    user = await client.post(
-        f"/api/organizations/{org.id}/users",
-        json={"name": "全権限", "email": email, "roles": ROLES},
-        headers=org.h("admin"),
-    )
-    assert user.status_code == 201, user.text
-    assert sorted(user.json()["roles"]) == sorted(ROLES)
-    token = await client.post(
-        f"/api/users/{user.json()['id']}/tokens", json={"name": "all"}, headers=org.h("admin")
-    )
-    assert token.status_code == 201, token.text
-    return str(token.json()["token"])
-
-
-async def build_b(client: httpx.AsyncClient, operator_token: str) -> Tenant:
-    b = await new_org(client, operator_token)
-    organization = await client.get(f"/api/organizations/{b.id}", headers=b.h("admin"))
-
-    # A full round: invited, answered, submitted, evaluated, approved, contract generated.
-    review = await evaluated_review(client, b)
-    approved = await client.post(
-        f"/api/reviews/{review['id']}/decision",
-        json={"decision": "approve", "reason": "適合"},
-        headers=b.h("security"),
-    )
-    assert approved.status_code == 200, approved.text
-    contract = await client.post(f"/api/reviews/{review['id']}/contracts", headers=b.h("legal"))
-    assert contract.status_code == 201, contract.text
-    engagement = await client.get(
-        f"/api/engagements/{review['engagement_id']}", headers=b.h("procurement")
-    )
-    invitation = await Invitation.filter(review_id=review["id"]).first()
-    assert invitation is not None
-
-    # A second round still waiting for its decision, so writes to it would succeed for B.
-    pending = await evaluated_review(client, b)
-    verdicts = await client.get(f"/api/reviews/{pending['id']}/verdicts", headers=b.h("security"))
-    assert verdicts.status_code == 200 and verdicts.json(), verdicts.text
-
-    # Evidence a vendor uploaded for a third round.
-    _, token = await invited_review(client, b)
-    evidence_id = await upload_evidence(client, token, pdf_bytes("B"))
-    webhook = await client.post(
-        "/api/webhooks", json={"url": "https://hooks.example.jp/b"}, headers=b.h("admin")
-    )
-    assert webhook.status_code == 201, webhook.text
-
-    # An official account with an open hijack incident (and so a follow-up task). Its URL is one
-    # the probe refuses at once (loopback), so a run started here never leaves the machine.
-    account = await client.post(
-        "/api/social/accounts",
-        json={
-            "platform": "x",
-            "handle": "@b_city",
-            "url": "https://127.0.0.1/@b_city",
-            "platform_account_id": "b-1",
-            "owning_department": "広報課",
-            "owner_id": b.user_ids["legal"],
-        },
-        headers=b.h("security"),
-    )
-    assert account.status_code == 201, account.text
-    incident = await client.post(
-        f"/api/social/accounts/{account.json()['id']}/incidents",
-        json={"description": "B の乗っ取り"},
-        headers=b.h("security"),
-    )
-    assert incident.status_code == 201, incident.text
-    tasks = await client.get("/api/social/tasks", headers=b.h("security"))
-    [task] = tasks.json()
-
-    extra = await client.post(
-        f"/api/users/{b.user_ids['auditor']}/tokens", json={"name": "b"}, headers=b.h("admin")
-    )
-    assert extra.status_code == 201, extra.text
-    b.tokens["extra"] = extra.json()["token"]
-    ids = {
-        "user_id": b.user_ids["auditor"],
-        "token_id": extra.json()["id"],
-        "review_id": pending["id"],
-        "requirement_id": verdicts.json()[0]["requirement_id"],
-        "contract_id": contract.json()["id"],
-        "base_contract_id": contract.json()["id"],
-        "engagement_id": review["engagement_id"],
-        "invitation_id": str(invitation.id),
-        "vendor_id": engagement.json()["vendor_id"],
-        "evidence_id": evidence_id,
-        "webhook_id": webhook.json()["id"],
-        "account_id": account.json()["id"],
-        "incident_id": incident.json()["id"],
-        "task_id": task["id"],
-    }
-    return Tenant(
-        org=b,
-        name=organization.json()["name"],
-        ids=ids,
-        decided_review_id=review["id"],
-        pending_review_id=pending["id"],
-        all_roles_token=await all_roles_user(client, b, "all-b@example.jp"),
-    )
-
-
 async def snapshot(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:
     """Everything of B's that one of A's requests could have changed, as B itself sees it."""
     b, ids = tenant.org, tenant.ids
@@ -259,6 +107,7 @@ async def snapshot(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:
         "social_incidents": await get(f"/api/social/accounts/{ids['account_id']}/incidents"),
         "social_tasks": await get("/api/social/tasks"),
         "social_settings": await get(f"/api/organizations/{b.id}/social-settings"),
+        "checkpoint_settings": await get(f"/api/organizations/{b.id}/checkpoint-settings"),
     }
     for review_id in (tenant.decided_review_id, tenant.pending_review_id):
         state[review_id] = {
@@ -278,9 +127,9 @@ async def test_a_gets_404_on_every_object_of_b_and_writes_nothing(
     client: httpx.AsyncClient, operator_token: str, org: Org
 ) -> None:
     a = org
-    tenant = await build_b(client, operator_token)
+    tenant = await build_tenant(client, operator_token)
     b = tenant.org
-    a_all = auth(await all_roles_user(client, a, "all-a@example.jp"))
+    a_all = auth((await all_roles_user(client, a, "all-a@example.jp"))[0])
     me = await client.get("/api/me", headers=a_all)
     assert me.json()["organization"]["id"] == a.id  # a real, working token of A's
 
@@ -326,10 +175,13 @@ async def test_a_gets_404_on_every_object_of_b_and_writes_nothing(
     assert a_after["events"] == a_events["events"]
 
     # Control: the same requests from B's own all-roles user do reach the objects, so the 404s
-    # above came from the tenant check, not from a wrong path, id or body.
+    # above came from the tenant check, not from a wrong path, id or body. (A token is minted
+    # only by its owner, so that user names itself where a user id goes.)
     b_all = auth(tenant.all_roles_token)
-    for spec in routes + organization_routes:
-        url = fill(spec, {**tenant.ids, "organization_id": b.id})
+    own = {"organization_id": b.id, "user_id": tenant.all_roles_user_id}
+    # Removals last: after DELETE a webhook, its deliveries are 404 to B as well.
+    for spec in sorted(routes + organization_routes, key=lambda spec: spec.method == "DELETE"):
+        url = fill(spec, {**tenant.ids, **own})
         response = await send(client, spec, url, b_all)
         assert response.status_code in (200, 201, 204, 409), (
             f"B's own {spec.method} {spec.path}: {response.status_code} {response.text}"
@@ -339,7 +191,7 @@ async def test_a_gets_404_on_every_object_of_b_and_writes_nothing(
 async def test_vendor_links_are_not_object_ids_or_api_tokens(
     client: httpx.AsyncClient, operator_token: str, org: Org
 ) -> None:
-    tenant = await build_b(client, operator_token)
+    tenant = await build_tenant(client, operator_token)
     before = await snapshot(client, tenant)
     vendor_routes = routes_with("token")
     assert {spec.operation_id for spec in vendor_routes} >= {
@@ -365,7 +217,7 @@ async def test_lists_of_a_never_contain_b(
     client: httpx.AsyncClient, operator_token: str, org: Org
 ) -> None:
     a = org
-    tenant = await build_b(client, operator_token)
+    tenant = await build_tenant(client, operator_token)
     b_vendor = await client.get(
         f"/api/vendors/{tenant.ids['vendor_id']}", headers=tenant.org.h("procurement")
     )
@@ -382,7 +234,7 @@ async def test_lists_of_a_never_contain_b(
         headers=a.h("procurement"),
     )
     assert a_engagement.status_code == 201, a_engagement.text
-    a_all = auth(await all_roles_user(client, a, "all-a@example.jp"))
+    a_all = auth((await all_roles_user(client, a, "all-a@example.jp"))[0])
 
     b_ids = {tenant.org.id, *tenant.ids.values(), *tenant.org.user_ids.values()}
     b_ids.discard(tenant.ids["requirement_id"])  # a catalog id, the same for everyone

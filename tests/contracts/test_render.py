@@ -356,3 +356,23 @@ def test_a_base_without_header_and_footer_still_gets_them() -> None:
     assert result.header.paragraphs[0].text.endswith("ENG-2027-0042")
     instructions = [n.text.strip() for n in result.footer._element.iter(qn("w:instrText"))]
     assert instructions == ["PAGE"]
+
+
+def test_text_direction_controls_are_shown_never_applied() -> None:
+    # "…gpj.exe" spelled backwards behind U+202E would read as something else in Word.
+    base = contract()
+    resolved = replace(
+        base,
+        party_b=replace(
+            base.party_b, name="株式会社\u202eabc\u202c", address="住所\u20661-1\u2069"
+        ),
+        conditions=["条件\u202d逆\u202c"],
+    )
+    content = render_contract(resolved, base_docx())
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        xml = package.read("word/document.xml").decode("utf-8")
+    for control in ("\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2069"):
+        assert control not in xml
+    assert "株式会社[U+202E]abc[U+202C]" in xml
+    assert "住所[U+2066]1-1[U+2069]" in xml
+    assert "条件[U+202D]逆[U+202C]" in xml

@@ -14,6 +14,7 @@ from service.evidence.inspect import (
     EvidenceRefused,
     clean_original_name,
     identify,
+    served_name,
 )
 from tests.evidence import samples
 
@@ -179,3 +180,39 @@ def test_names_are_kept_readable_and_harmless() -> None:
     assert long.endswith(".xlsx")
     # NFD (as macOS writes names) becomes NFC.
     assert clean_original_name("ハ\u309aスホ\u309aート.pdf") == "パスポート.pdf"
+
+
+@pytest.mark.parametrize(
+    ("original", "kind", "served"),
+    [
+        ("r.html", EvidenceKind.pdf, "r.pdf"),
+        ("ISMS登録証 2026.pdf", EvidenceKind.pdf, "ISMS登録証 2026.pdf"),
+        ("見積書.PDF", EvidenceKind.pdf, "見積書.pdf"),
+        ("写真.JPEG", EvidenceKind.jpeg, "写真.jpeg"),
+        ("写真.png", EvidenceKind.jpeg, "写真.jpg"),
+        ("名簿.xls", EvidenceKind.xlsx, "名簿.xlsx"),
+        ("契約書.docm", EvidenceKind.docx, "契約書.docx"),
+        ("構成図", EvidenceKind.png, "構成図.png"),
+        ("議事録.第3回", EvidenceKind.pdf, "議事録.第3回.pdf"),
+        ("手順書 Ver.1.2", EvidenceKind.pdf, "手順書 Ver.1.2.pdf"),
+        ("report.pdf.exe", EvidenceKind.pdf, "report.pdf.pdf"),
+        ("a<b>:c|d?e*.html", EvidenceKind.pdf, "a_b__c_d_e_.pdf"),
+        ("ok\u202egpj.html", EvidenceKind.pdf, "ok_gpj.pdf"),  # right-to-left override
+        ("line\r\nbreak.pdf", EvidenceKind.pdf, "line__break.pdf"),
+        (".html", EvidenceKind.pdf, "html.pdf"),
+        ("...", EvidenceKind.pdf, "evidence.pdf"),
+        ("trailing. .html", EvidenceKind.pdf, "trailing.pdf"),
+    ],
+)
+def test_downloads_carry_the_extension_of_the_content(
+    original: str, kind: EvidenceKind, served: str
+) -> None:
+    assert served_name(original, kind) == served
+
+
+def test_a_stored_media_type_names_its_kind() -> None:
+    for kind in EvidenceKind:
+        assert EvidenceKind.of_media_type(kind.media_type) is kind
+        assert EvidenceKind.of_media_type(kind.media_type.upper() + "; x=1") is kind
+    assert EvidenceKind.of_media_type("text/html") is None
+    assert EvidenceKind.of_media_type("") is None

@@ -10,7 +10,7 @@ import pytest
 
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
-from service.accounts.service import authenticate
+from service.accounts.tokens import authenticate
 from service.audit.models import AuditEvent
 from service.errors import PayloadTooLarge, ValidationFailed
 from service.ismap import fetch, service

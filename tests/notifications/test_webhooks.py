@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -13,8 +14,8 @@ import pytest
 
 from service.config import get_settings
 from service.notifications import outbox, webhooks
-from service.notifications.models import DeliveryStatus, Notification
-from tests.factories import Org, evaluated_review, invited_review
+from service.notifications.models import DeliveryStatus, Notification, WebhookEndpoint
+from tests.factories import Org, evaluated_review, invited_review, new_org
 from tests.receivers import HookReceiver, hook_receiver
 from workers import runtime
 
@@ -137,6 +138,14 @@ async def test_a_removed_endpoint_gets_nothing_more(
     assert receiver.requests == []
     listing = await client.get("/api/webhooks", headers=org.h("admin"))
     assert listing.json()[0]["active"] is False
+    # For the rest of the API it is gone.
+    for method, path in [
+        ("GET", f"/api/webhooks/{hook['id']}/deliveries"),
+        ("POST", f"/api/webhooks/{hook['id']}/ping"),
+        ("DELETE", f"/api/webhooks/{hook['id']}"),
+    ]:
+        response = await client.request(method, path, headers=org.h("admin"))
+        assert response.status_code == 404, (method, path, response.text)
 
 
 @pytest.mark.parametrize(
@@ -221,3 +230,43 @@ async def test_a_slow_or_absent_receiver_is_a_failed_attempt_not_an_error(
     row = await Notification.get(endpoint_id=hook["id"])
     assert row.status == DeliveryStatus.pending and "ConnectError" in row.last_error
     assert row.next_attempt_at <= datetime.now(UTC)  # base 0 in this test: due again at once
+
+
+async def test_an_organization_has_a_bounded_number_of_endpoints(
+    client: httpx.AsyncClient, org: Org, operator_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_max_per_organization", 3)
+    hooks = [await register(client, org, f"https://hooks.example.jp/{n}") for n in range(3)]
+    refused = await client.post(
+        "/api/webhooks", json={"url": "https://hooks.example.jp/4"}, headers=org.h("admin")
+    )
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["error"] == "webhook_limit_reached"
+    assert "3件まで" in body["detail"] and "at most 3 webhook endpoints" in body["detail"]
+    listed = await client.get("/api/webhooks", headers=org.h("admin"))
+    assert [h["url"] for h in listed.json()] == [f"https://hooks.example.jp/{n}" for n in range(3)]
+    # Another organization has its own allowance; a removed endpoint frees a place.
+    other = await new_org(client, operator_token)
+    await register(client, other, "https://hooks.example.jp/other")
+    removed = await client.delete(f"/api/webhooks/{hooks[0]['id']}", headers=org.h("admin"))
+    assert removed.status_code == 204
+    await register(client, org, "https://hooks.example.jp/4")
+
+
+async def test_the_endpoint_limit_holds_when_admins_register_at_once(
+    client: httpx.AsyncClient, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_max_per_organization", 3)
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                "/api/webhooks",
+                json={"url": f"https://hooks.example.jp/at-once/{n}"},
+                headers=org.h("admin"),
+            )
+            for n in range(8)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [201] * 3 + [409] * 5
+    assert await WebhookEndpoint.filter(organization_id=org.id, active=True).count() == 3

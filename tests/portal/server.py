@@ -27,6 +27,7 @@ class Server:
     admin_token: str
     evidence_dir: Path
     log: Path
+    env: dict[str, str]
 
     def api(self, method: str, path: str, token: str, body: Any = None) -> Any:
         response = httpx.request(
@@ -38,6 +39,21 @@ class Server:
         )
         assert response.status_code < 300, f"{method} {path}: {response.text}"
         return response.json() if response.content else None
+
+    def console_token(self, user_id: str) -> str:
+        """A person's first token from the server console, as `vetting token create` gives it."""
+        vetting = Path(sys.executable).parent / "vetting"
+        result = subprocess.run(
+            [str(vetting), "token", "create", "--user", user_id, "--name", "browser"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout.strip().splitlines()[-1]
 
 
 def free_port() -> int:
@@ -102,7 +118,7 @@ def running_server(work: Path, **settings: str) -> Iterator[Server]:
                 r"admin API token \(operator organization\): (vt_\S+)", log_path.read_text()
             )
             assert match, log_path.read_text()
-            yield Server(base, match.group(1), work / "evidence", log_path)
+            yield Server(base, match.group(1), work / "evidence", log_path, env)
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -126,20 +142,23 @@ def invite(server: Server, name: str = "人吉市") -> Setup:
         "POST", "/api/organizations", admin, {"name": name, "jurisdiction_court": "熊本地方裁判所"}
     )
     tokens: dict[str, str] = {}
-    for role in ("procurement", "security", "auditor"):
+    # The operator creates the organization's admin, the admin its staff; every first token
+    # comes from the console (no one mints a token for another user).
+    org_admin = admin
+    for role in ("admin", "procurement", "security", "auditor"):
         user = api(
             "POST",
             f"/api/organizations/{org['id']}/users",
-            admin,
+            org_admin,
             {
                 "name": f"{role}担当",
                 "email": f"{role}-{uuid.uuid4().hex[:6]}@city.example.jp",
                 "roles": [role],
             },
         )
-        tokens[role] = api("POST", f"/api/users/{user['id']}/tokens", admin, {"name": "browser"})[
-            "token"
-        ]
+        tokens[role] = server.console_token(user["id"])
+        if role == "admin":
+            org_admin = tokens[role]
     vendor = api(
         "POST",
         "/api/vendors",

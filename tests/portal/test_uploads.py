@@ -104,6 +104,46 @@ async def test_a_pdf_is_stored_apart_under_a_generated_name_with_its_hash(
     assert uploaded[0]["data"]["sha256"] == evidence.sha256
 
 
+async def test_a_download_is_named_and_typed_by_its_content_not_the_vendors_name(
+    client: httpx.AsyncClient, org: Org, invited: Invited, evidence_dir: Path
+) -> None:
+    await certified(invited)
+    content = samples.pdf_bytes()
+    response = await upload(invited, ("報告書 第1版.html", content), ("r.html", content + b" "))
+    assert response.status_code == 303, response.text
+    rows = await Evidence.filter(review_id=invited.review["id"]).order_by("original_name")
+    japanese = next(row for row in rows if row.original_name == "報告書 第1版.html")
+    plain = next(row for row in rows if row.original_name == "r.html")
+
+    listed = await client.get(
+        f"/api/reviews/{invited.review['id']}/evidence", headers=org.h("security")
+    )
+    names = {e["original_name"]: e["download_name"] for e in listed.json()}
+    assert names == {"報告書 第1版.html": "報告書 第1版.pdf", "r.html": "r.pdf"}
+
+    download = await client.get(f"/api/evidence/{plain.id}/content", headers=org.h("security"))
+    assert download.headers["content-type"] == "application/pdf"
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert download.headers["content-disposition"] == (
+        "attachment; filename=\"r.pdf\"; filename*=UTF-8''r.pdf"
+    )
+    download = await client.get(f"/api/evidence/{japanese.id}/content", headers=org.h("security"))
+    assert download.content == content
+    assert download.headers["content-type"] == "application/pdf"
+    # RFC 6266: an ASCII `filename` for old clients, the Japanese name in RFC 5987 `filename*`.
+    assert download.headers["content-disposition"] == (
+        f'attachment; filename="evidence-{str(japanese.id)[:8]}.pdf"; '
+        "filename*=UTF-8''%E5%A0%B1%E5%91%8A%E6%9B%B8%20%E7%AC%AC1%E7%89%88.pdf"
+    )
+
+    # A row kept before the type was recorded as one of ours is judged again from its content.
+    await Evidence.filter(id=plain.id).update(media_type="application/octet-stream")
+    download = await client.get(f"/api/evidence/{plain.id}/content", headers=org.h("auditor"))
+    assert download.status_code == 200
+    assert download.headers["content-type"] == "application/pdf"
+    assert 'filename="r.pdf"' in download.headers["content-disposition"]
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

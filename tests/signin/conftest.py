@@ -1,4 +1,7 @@
-"""Sign-in fixtures: a browser of a staff member, and a small lockout limit for every test."""
+"""Sign-in fixtures: a browser of a staff member, and a small lockout limit for every test.
+
+The per-address budget (rate_limit_sign_in) is large for the suite (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +18,6 @@ from tests.signin.helpers import StaffBrowser
 def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = get_settings()
     monkeypatch.setattr(settings, "signin_max_failures", 3)
-    # Every test's browser comes from the same address; keep that limit out of their way.
-    monkeypatch.setattr(settings, "signin_address_max_failures", 10_000)
 
 
 @pytest_asyncio.fixture

@@ -85,26 +85,34 @@ async def test_repeated_failures_lock_the_account_until_an_admin_unlocks_it(
     assert again.json()["was_locked"] is False
 
 
-async def test_failures_from_one_address_are_refused_for_a_while(
-    app: object, org: Org, monkeypatch: pytest.MonkeyPatch
+async def test_failures_from_one_address_are_throttled(
+    org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(get_settings(), "signin_address_max_failures", 2)
+    from service.app import create_app
+    from service.config import Settings
+
     user = await with_password(org.user_ids["legal"])
-    transport = httpx.ASGITransport(app=app, client=("192.0.2.77", 40000))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
-        for _ in range(2):
-            page = await other.get("/console/signin")
-            await other.post(
-                "/console/signin",
-                data={"csrf_token": csrf_of(page.text), "email": "x@example.jp", "password": "x"},
-            )
-        page = await other.get("/console/signin")
-        refused = await other.post(
-            "/console/signin",
-            data={"csrf_token": csrf_of(page.text), "email": user.email, "password": PASSWORD},
-        )
-        assert refused.status_code == 429
-        assert "しばらくサインインを受け付けません" in text_of(refused.text)
+    monkeypatch.setenv("VETTING_RATE_LIMIT_SIGN_IN", "2/minute")
+    application = create_app(Settings())  # its own throttle, with a small sign-in budget
+    transport = httpx.ASGITransport(app=application, client=("192.0.2.77", 40000))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+
+            async def attempt(email: str, password: str) -> httpx.Response:
+                page = await other.get("/console/signin")
+                return await other.post(
+                    "/console/signin",
+                    data={"csrf_token": csrf_of(page.text), "email": email, "password": password},
+                )
+
+            for _ in range(2):
+                assert (await attempt("x@example.jp", "wrong")).status_code == 401
+            refused = await attempt(user.email, PASSWORD)  # even the right password now
+            assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+            assert "失敗した試行が多すぎます" in text_of(refused.text)
+            assert other.cookies.get("staff_session") is None
+    finally:
+        await application.state.throttle.close()
 
 
 async def test_an_idle_session_ends(org: Org, browser: StaffBrowser) -> None:

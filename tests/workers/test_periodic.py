@@ -90,6 +90,7 @@ async def test_the_scheduler_holds_every_periodic_job() -> None:
         "ismap_refresh",
         "profile_update_sweep",
         "social_reverification",
+        "audit_checkpoint",
     }
 
 
@@ -179,3 +180,27 @@ async def test_the_embedded_timer_sends_due_reminders_without_any_other_process(
         users = (await client.get("/api/users", headers=org.h("admin"))).json()
         owner = next(u["email"] for u in users if u["roles"] == ["procurement"])
         assert len(smtp.sink.to(owner)) == 5
+
+
+async def test_a_job_still_waiting_is_not_queued_again(
+    app: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An outbox sweep that finds a row whose job has not started yet (every slot busy with a
+    slow receiver) adds nothing: a large backlog is not queued again each minute."""
+    from service.jobs import Job, dispatch_now
+    from service.notifications import outbox
+
+    ran: list[str] = []
+
+    async def deliver(notification_id: str) -> None:
+        ran.append(notification_id)
+
+    monkeypatch.setattr(outbox, "deliver", deliver)
+    job = Job(outbox.DELIVER_ACTOR, ("3f2a9c81-0000-4000-8000-000000000001",))
+    dispatch_now(job)
+    dispatch_now(job)  # before the loop ran anything: the first is still waiting
+    await runtime.wait_idle()
+    assert ran == [job.args[0]]
+    dispatch_now(job)  # once it has run, the same job may run again (news after it read)
+    await runtime.wait_idle()
+    assert ran == [job.args[0]] * 2
