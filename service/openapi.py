@@ -95,13 +95,15 @@ def _operation(spec: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
     if spec.auth == "user":
         operation["security"] = [{"bearerAuth": []}]
         # Every role that may call it (all of them when the route names none).
-        operation["x-roles"] = sorted(role.value for role in (spec.roles or set(Role)))
+        roles = set(Role) if spec.roles is None else spec.roles
+        operation["x-roles"] = sorted(role.value for role in roles)
         if spec.also is not None:
             operation["x-also"] = spec.also
             operation["description"] = (
-                f"The roles in x-roles on any object of their organization; also {spec.also}, "
-                "whatever their role (403 for anyone else)."
-            )
+                "The roles in x-roles on any object of their organization; also "
+                if roles
+                else "Only "
+            ) + f"{spec.also}, whatever their role (403 for anyone else)."
         if spec.operator_only:
             operation["x-operator-only"] = True
             operation["description"] = (

@@ -54,6 +54,7 @@ def bodies(tenant: Tenant) -> dict[str, dict[str, Any]]:
             "mappings": [{"from_user_id": users["auditor"], "to_user_id": users["auditor"]}],
         },
         "create_vendor": {"name": "株式会社マトリクス", "corporate_number": "5010401067252"},
+        "create_service_token": {"name": "マトリクス連携", "roles": ["auditor"]},
     }
 
 

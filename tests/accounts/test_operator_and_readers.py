@@ -13,9 +13,7 @@ from service.accounts.schemas import UserCreate
 from service.accounts.service import console_principal, create_user
 from service.openapi import build_openapi
 from tests.accounts.test_isolation import (
-    Tenant,
     assert_not_found,
-    build_b,
     fill,
     object_routes,
     send,
@@ -30,6 +28,7 @@ from tests.factories import (
     invited_review,
     upload_evidence,
 )
+from tests.world import Tenant, build_tenant
 
 # The decision, per role: may it read the vendor's answers (and the verdicts quoting them), the
 # evidence files, the contracts?
@@ -122,7 +121,7 @@ def test_the_api_and_the_console_share_one_rule() -> None:
 async def test_the_operator_reads_nothing_of_an_organizations_work(
     client: httpx.AsyncClient, operator_token: str
 ) -> None:
-    tenant: Tenant = await build_b(client, operator_token)
+    tenant: Tenant = await build_tenant(client, operator_token)
     before = await snapshot(client, tenant)
     operator = auth(operator_token)
     for spec in object_routes():
