@@ -63,13 +63,13 @@ async def get_sign_in_policy(principal: Principal, organization_id: UUID) -> Sig
 
 
 @endpoint(
-    "PUT",
+    "PATCH",
     "/api/organizations/{organization_id}/sign-in-policy",
     summary="Change who must use a second factor / 二要素認証を必須とする役割",
     tag=TAG,
     roles=ADMIN,
 )
-async def put_sign_in_policy(
+async def update_sign_in_policy(
     principal: Principal, organization_id: UUID, body: SignInPolicyIn
 ) -> SignInPolicyOut:
     roles = await service.set_mfa_required_roles(

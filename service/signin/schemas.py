@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from service.accounts.roles import Role
+from service.request_model import RequestModel
 
 
 class PasswordSetupIssued(BaseModel):
@@ -21,8 +22,7 @@ class UnlockOut(BaseModel):
     was_locked: bool
 
 
-class SignInPolicyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class SignInPolicyIn(RequestModel):
     mfa_required_roles: list[Role] = Field(
         description="Users holding any of these roles must use a second factor (TOTP)"
     )

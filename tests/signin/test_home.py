@@ -49,7 +49,7 @@ async def test_each_role_sees_its_own_lists(
     assert "Re-reviews due within 60 days or overdue" in page and due.isoformat() in page
 
     # Security sees the review awaiting a decision (no second factor required here, to be brief).
-    await client.put(
+    await client.patch(
         f"/api/organizations/{org.id}/sign-in-policy",
         json={"mfa_required_roles": []},
         headers=org.h("admin"),

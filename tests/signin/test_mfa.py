@@ -158,13 +158,13 @@ async def test_the_organization_decides_who_needs_a_second_factor(
 ) -> None:
     policy = await client.get(f"/api/organizations/{org.id}/sign-in-policy", headers=org.h("legal"))
     assert policy.json()["mfa_required_roles"] == ["admin", "approver", "security"]
-    refused = await client.put(
+    refused = await client.patch(
         f"/api/organizations/{org.id}/sign-in-policy",
         json={"mfa_required_roles": ["legal"]},
         headers=org.h("legal"),
     )
     assert refused.status_code == 403
-    changed = await client.put(
+    changed = await client.patch(
         f"/api/organizations/{org.id}/sign-in-policy",
         json={"mfa_required_roles": ["legal", "admin"]},
         headers=org.h("admin"),
