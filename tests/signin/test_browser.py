@@ -77,13 +77,26 @@ def check_page(page: Page, name: str) -> None:
 
 
 def setup_link(server: Server, mail: SmtpServer) -> tuple[str, str]:
-    admin = server.admin_token
+    """The operator creates the city's admin; the admin creates a security user and mails them
+    a set-up link (as in production: no one mints a token for another)."""
+    operator = server.admin_token
     org = server.api(
         "POST",
         "/api/organizations",
-        admin,
+        operator,
         {"name": "人吉市", "jurisdiction_court": "熊本地方裁判所"},
     )
+    city_admin = server.api(
+        "POST",
+        f"/api/organizations/{org['id']}/users",
+        operator,
+        {
+            "name": "情報政策課 管理者",
+            "email": f"admin-{uuid.uuid4().hex[:6]}@city.example.jp",
+            "roles": ["admin"],
+        },
+    )
+    admin = server.console_token(city_admin["id"])
     email = f"security-{uuid.uuid4().hex[:6]}@city.example.jp"
     user = server.api(
         "POST",
