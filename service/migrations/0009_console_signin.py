@@ -7,7 +7,7 @@ from uuid import uuid4
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0004_reevaluation')]
+    dependencies = [('models', '0006_least_privilege')]
 
     initial = False
 
