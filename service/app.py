@@ -19,6 +19,7 @@ from service.accounts import endpoints as _accounts  # noqa: F401
 from service.audit import endpoints as _audit  # noqa: F401
 from service.checks import endpoints as _checks  # noqa: F401
 from service.config import Settings, get_settings
+from service.console.routes import console_mount, console_root
 from service.contracts import endpoints as _contracts  # noqa: F401
 from service.decisions import endpoints as _decisions  # noqa: F401
 from service.engagements import endpoints as _engagements  # noqa: F401
@@ -36,6 +37,7 @@ from service.questionnaire import endpoints as _questionnaire  # noqa: F401
 from service.reminders import endpoints as _reminders  # noqa: F401
 from service.reviews import endpoints as _reviews  # noqa: F401
 from service.routing import REGISTRY, build_routes, error_response
+from service.signin import endpoints as _signin  # noqa: F401
 from service.social import endpoints as _social  # noqa: F401
 from service.social.pages import social_mount
 from service.throttling import ProvideThrottle, Throttle
@@ -94,6 +96,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *build_routes(REGISTRY),
         portal_mount(),  # the vendor portal (HTML), /v/...
         social_mount(),  # owner confirmation and the public list of official accounts, /sns/...
+        console_mount(),  # the staff console (HTML, signed-in people), /console/...
+        console_root(),  # a browser opening / lands on the console
     ]
     middleware = [Middleware(ProvideThrottle, throttle=throttle)]
     if settings.trusted_proxy_list:

@@ -441,6 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_create.add_argument("--email", required=True)
     user_create.add_argument("--roles", required=True, help="comma-separated, e.g. security,legal")
     user_create.set_defaults(func=cmd_user_create)
+    from service.signin.commands import add_user_commands
+
+    add_user_commands(user, _run, _console_principal)
 
     token = commands.add_parser("token", help="API tokens").add_subparsers(required=True)
     token_create = token.add_parser(

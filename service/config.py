@@ -124,6 +124,14 @@ class Settings(BaseSettings):
     # How long a worker's claim on a verification run lasts before another may take it over.
     social_run_lease_seconds: float = Field(default=300, gt=0)
 
+    # Staff console sign-in (service.signin): the browser session's idle timeout and absolute
+    # lifetime, the failures in a row that lock an account (until an admin unlocks it), the
+    # set-up link's lifetime. Failures per client address: rate_limit_sign_in (throttling).
+    console_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    console_session_hours: int = Field(default=10, ge=1, le=24 * 7)
+    signin_max_failures: int = Field(default=5, ge=1, le=100)
+    password_setup_hours: int = Field(default=72, ge=1, le=24 * 30)
+
     @field_validator(
         "rate_limit_vendor_link",
         "rate_limit_api_token",

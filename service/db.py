@@ -37,6 +37,7 @@ MODEL_MODULES = [
     "service.outbox.models",
     "service.notifications.models",
     "service.social.models",
+    "service.signin.models",
 ]
 
 

@@ -58,7 +58,7 @@ class SecretKind(StrEnum):
     api_token = "api_token"  # noqa: S105 (Authorization: Bearer … on /api)
     calendar = "calendar"  # /api/calendar/cal_…
     attestation = "attestation"  # /sns/attest/sa_…, /api/social/attestations/{token}
-    sign_in = "sign_in"  # people's password sign-in, when it comes
+    sign_in = "sign_in"  # /console sign-in: passwords, TOTP codes, password set-up links
 
 
 def _storage(url: str) -> tuple[Storage, ConnectionPool | None]:

@@ -42,6 +42,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "record_social_incident_step": {"step": "other", "note": "他団体からの記録"},
     "update_social_settings": {"public_list_enabled": True},
     "update_audit_settings": {"checkpoint_email": "intruder@example.jp"},
+    "update_sign_in_policy": {"mfa_required_roles": []},
     "answer_social_attestation": {
         "still_responsible": True,
         "mfa_still_on": True,

@@ -269,3 +269,23 @@ async def compare_contracts(
 
 def changes_as_dict(changes: ContractChanges) -> dict[str, Any]:
     return asdict(changes)
+
+
+async def approved_without_contract(
+    principal: Principal, *, limit: int = 50
+) -> tuple[int, list[Review]]:
+    """Approved reviews of the organization with no contract generated yet (legal's work list),
+    oldest decision first, with their engagement and vendor."""
+    from tortoise.expressions import Subquery
+
+    query = Review.filter(
+        organization_id=principal.organization_id,
+        status__in=[ReviewStatus.approved, ReviewStatus.approved_with_conditions],
+    ).exclude(
+        id__in=Subquery(
+            Contract.filter(organization_id=principal.organization_id).values("review_id")
+        )
+    )
+    total = await query.count()
+    reviews = await query.order_by("decided_at").limit(limit).prefetch_related("engagement__vendor")
+    return total, reviews

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Literal
 
 from service.catalog.text import Text
@@ -146,12 +147,31 @@ UI: dict[str, tuple[str, str]] = {
 }
 
 
+# 和暦: the era each Gregorian date falls in (from its first day).
+ERAS: tuple[tuple[date, str], ...] = (
+    (date(2019, 5, 1), "令和"),
+    (date(1989, 1, 8), "平成"),
+    (date(1926, 12, 25), "昭和"),
+)
+
+
+def japanese_era(day: date) -> str:
+    """The date in the Japanese calendar, e.g. 令和8年4月1日 (元年 for an era's first year)."""
+    for start, name in ERAS:
+        if day >= start:
+            year = day.year - start.year + 1
+            return f"{name}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 @dataclass(frozen=True)
 class Translator:
     language: Language
+    # The words this translator knows: the portal's by default; the staff console passes its own.
+    ui: Mapping[str, tuple[str, str]] = field(default_factory=lambda: UI, compare=False)
 
     def __call__(self, key: str, **values: object) -> str:
-        ja, en = UI[key]
+        ja, en = self.ui[key]
         template = ja if self.language == "ja" else en
         return template.format(**values) if values else template
 
@@ -167,6 +187,14 @@ class Translator:
         if self.language == "ja":
             return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
         return f"{local.day} {local:%B %Y}, {local:%H:%M} JST"
+
+    def day(self, day: date | None) -> str:
+        """A date people read: 和暦 with the Gregorian year in Japanese, ISO in English."""
+        if day is None:
+            return ""
+        if self.language == "ja":
+            return f"{japanese_era(day)}（{day.year}年）"
+        return day.isoformat()
 
 
 def size_text(size: int) -> str:

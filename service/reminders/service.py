@@ -536,3 +536,19 @@ async def _plan_escalation(conn: BaseDBAsyncClient, reminder: Reminder, deadline
         ignore_conflicts=True,
         using_db=conn,
     )
+
+
+async def review_deadlines_within(
+    organization_id: str, *, days: int, limit: int = 50
+) -> tuple[int, list[Deadline]]:
+    """Active re-review deadlines (再審査期限) due within `days` of today (JST) or overdue,
+    earliest first, with their engagement and vendor: a console work list."""
+    query = Deadline.filter(
+        organization_id=organization_id,
+        kind=DeadlineKind.review_due,
+        status=DeadlineStatus.active,
+        due_date__lte=today_jst() + timedelta(days=days),
+    )
+    total = await query.count()
+    deadlines = await query.order_by("due_date").limit(limit).prefetch_related("engagement__vendor")
+    return total, deadlines

@@ -153,3 +153,14 @@ async def duties_for_requester(principal: Principal, review: Review) -> Separati
         if str(engagement.created_by_id) == principal.user_id:
             raise requester_refusal()
     return duties
+
+
+async def reviews_waiting(
+    principal: Principal, statuses: list[ReviewStatus], *, limit: int = 50
+) -> tuple[int, list[Review]]:
+    """How many of the organization's reviews are in these states, and the oldest `limit` of
+    them (longest waiting first) with their engagement and vendor: a console work list."""
+    query = Review.filter(organization_id=principal.organization_id, status__in=statuses)
+    total = await query.count()
+    reviews = await query.order_by("updated_at").limit(limit).prefetch_related("engagement__vendor")
+    return total, reviews
