@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import httpx
 
+from service.jst import today_jst
 from service.reminders.models import Deadline, DeadlineKind, DeadlineStatus
-from service.reminders.service import today_jst
 from tests.factories import Org, approved_review, evaluated_review
 from tests.signin.helpers import StaffBrowser, text_of, with_password
 

@@ -11,7 +11,7 @@ import pytest
 
 from service.audit.models import AuditEvent
 from service.config import get_settings
-from service.notifications.models import Notification
+from service.outbox.models import Notification
 from service.signin.models import PasswordSetupLink
 from tests.factories import Org
 from tests.receivers import SmtpServer, smtp_server
