@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,9 +47,17 @@ class Org:
         return auth(self.tokens[role])
 
 
-async def new_org(client: httpx.AsyncClient, operator_token: str, **settings: Any) -> Org:
+async def new_org(
+    client: httpx.AsyncClient,
+    operator_token: str,
+    *,
+    issue_token: Callable[[str], Awaitable[str]] | None = None,
+    **settings: Any,
+) -> Org:
     """An organization with one user and token per role: the operator creates the
-    organization and its admin, the admin the others; each token comes from the console."""
+    organization and its admin, the admin the others; each token comes from the console (of the
+    test's own database, or `issue_token` for a server with its own)."""
+    issue = issue_token or console_token
     n = next(_counter)
     body = {
         "name": f"テスト市{n}",
@@ -65,7 +74,7 @@ async def new_org(client: httpx.AsyncClient, operator_token: str, **settings: An
         headers=auth(operator_token),
     )
     assert admin.status_code == 201, admin.text
-    admin_token = await console_token(admin.json()["id"])
+    admin_token = await issue(admin.json()["id"])
     org = Org(id=org_id, tokens={"admin": admin_token}, user_ids={"admin": admin.json()["id"]})
     for role in ROLES[1:]:
         user = await client.post(
@@ -75,7 +84,7 @@ async def new_org(client: httpx.AsyncClient, operator_token: str, **settings: An
         )
         assert user.status_code == 201, user.text
         org.user_ids[role] = user.json()["id"]
-        org.tokens[role] = await console_token(user.json()["id"])
+        org.tokens[role] = await issue(user.json()["id"])
     return org
 
 

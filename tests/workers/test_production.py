@@ -245,6 +245,27 @@ async def make_reminder_due(database_url: str, engagement_id: str) -> None:
     assert updated == "UPDATE 1", updated
 
 
+def console_tokens(env: dict[str, str]) -> Callable[[str], Awaitable[str]]:
+    """A person's first token from this deployment's console (`vetting token create`)."""
+
+    async def issue(user_id: str) -> str:
+        command = [str(BIN / "vetting"), "token", "create", "--user", user_id, "--name", "compose"]
+        result = await asyncio.to_thread(
+            subprocess.run,
+            command,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout.strip().splitlines()[-1]
+
+    return issue
+
+
 def migrate(env: dict[str, str]) -> str:
     """compose's `migrate` service; returns the operator token it prints at the first start."""
     result = subprocess.run(
@@ -341,7 +362,7 @@ async def the_flow(
     logs: Path,
 ) -> None:
     # Intake through one API process, the vendor through the other.
-    org = await new_org(a, operator_token)
+    org = await new_org(a, operator_token, issue_token=console_tokens(env))
     users = (await b.get("/api/users", headers=org.h("admin"))).json()
     procurement_email = next(u["email"] for u in users if u["roles"] == ["procurement"])
     engagement = await new_engagement(a, org)
