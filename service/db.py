@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
 
 from service.config import Settings, get_settings
 from service.private_files import create_private_file, owner_only, private_folder
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 # PostgreSQL: deadlock_detected, serialization_failure. The write paths are ordered so that neither
 # should happen (the audit chain's lock is always taken last); this is the net under that.
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
@@ -159,3 +162,29 @@ async def retry_transient(operation: Callable[[], Awaitable[T]]) -> T:
             log.warning("transient database failure (%s); running it again", exc)
             await asyncio.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # noqa: S311
     raise AssertionError("unreachable")
+
+
+async def settings_row(model: type[M], organization_id: str, conn: BaseDBAsyncClient) -> M:
+    """The organization's row of a per-organization settings table (unique organization_id),
+    made with the defaults when missing, and locked until `conn`'s transaction ends.
+
+    Two first writers meet at the unique key: one inserts, the other's insert does nothing once
+    the first commits, and both then read the one row (no IntegrityError, no lost update).
+    """
+    await model.bulk_create(
+        [model(organization_id=organization_id)], ignore_conflicts=True, using_db=conn
+    )
+    return (
+        await model.filter(organization_id=organization_id).using_db(conn).select_for_update().get()
+    )
+
+
+async def upsert_settings(
+    model: type[M], organization_id: str, changes: dict[str, Any], conn: BaseDBAsyncClient
+) -> M:
+    """The organization's settings row with `changes` written (the row made first if missing)."""
+    row = await settings_row(model, organization_id, conn)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    await row.save(using_db=conn)
+    return row

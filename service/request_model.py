@@ -104,6 +104,8 @@ class RequestModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_document_safe_text)
     _kinds: ClassVar[dict[str, type]] = {}
+    # Fields this body no longer takes, each with where it is set now: the 422 says so.
+    moved_fields: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

@@ -208,8 +208,14 @@ def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
             for e in exc.errors()
             if not e["loc"] or str(e["type"]).startswith("rule_")
         ]
+        fields = _field_errors(exc)
+        moved: dict[str, str] = getattr(model, "moved_fields", {})
+        for name, where in moved.items():
+            if name in fields:
+                fields[name] = where
+                rules.append(f"{name}: {where}")
         raise ValidationFailed(
-            "; ".join(rules) or "the body does not fit the schema", fields=_field_errors(exc)
+            "; ".join(rules) or "the body does not fit the schema", fields=fields
         ) from None
 
 

@@ -52,19 +52,16 @@ async def new_org(
     operator_token: str,
     *,
     issue_token: Callable[[str], Awaitable[str]] | None = None,
+    contract_settings: dict[str, Any] | None = None,
     **settings: Any,
 ) -> Org:
     """An organization with one user and token per role: the operator creates the
     organization and its admin, the admin the others; each token comes from the console (of the
-    test's own database, or `issue_token` for a server with its own)."""
+    test's own database, or `issue_token` for a server with its own).
+    The admin sets the contract settings (CONTRACT_SETTINGS unless given; {} sets none)."""
     issue = issue_token or console_token
     n = next(_counter)
-    body = {
-        "name": f"テスト市{n}",
-        "jurisdiction_court": "熊本地方裁判所",
-        "contract_settings": CONTRACT_SETTINGS,
-        **settings,
-    }
+    body = {"name": f"テスト市{n}", "jurisdiction_court": "熊本地方裁判所", **settings}
     response = await client.post("/api/organizations", json=body, headers=auth(operator_token))
     assert response.status_code == 201, response.text
     org_id = response.json()["id"]
@@ -85,6 +82,12 @@ async def new_org(
         assert user.status_code == 201, user.text
         org.user_ids[role] = user.json()["id"]
         org.tokens[role] = await issue(user.json()["id"])
+    chosen = CONTRACT_SETTINGS if contract_settings is None else contract_settings
+    if chosen:
+        response = await client.patch(
+            f"/api/organizations/{org_id}/contract-settings", json=chosen, headers=org.h("admin")
+        )
+        assert response.status_code == 200, response.text
     return org
 
 

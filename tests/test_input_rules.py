@@ -147,13 +147,13 @@ async def test_nested_text_and_keys_are_held_to_the_same_rule(
             f"/api/vendor/{token}/answers", json={"answers": answers}, headers={}
         )
         assert "answers" in assert_error(response, 422, "validation_failed")["fields"]
-    nested = await client.patch(
-        f"/api/organizations/{org.id}",
-        json={"contract_settings": {"address": "住所\u202e"}},
+    settings = await client.patch(
+        f"/api/organizations/{org.id}/contract-settings",
+        json={"address": "住所\u202e"},
         headers=org.h("admin"),
     )
-    fields = assert_error(nested, 422, "validation_failed")["fields"]
-    assert "contract_settings.address" in fields
+    fields = assert_error(settings, 422, "validation_failed")["fields"]
+    assert "address" in fields
     query = await client.get(
         "/api/ismap/candidates", params={"provider": "さくら\x00"}, headers=org.h("auditor")
     )

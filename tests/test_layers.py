@@ -50,8 +50,6 @@ PUBLIC_MODULES: dict[str, set[str]] = {
 # Entry points wire everything: they may import any module (endpoints, actors, reports); so do
 # migrations, which name the enums of the models they create.
 SKIPPED = {"service.app", "service.cli", "service.openapi", "service.migrations", "workers"}
-# Known and scheduled: contract settings move to the contracts domain (issue #13, item 3).
-KNOWN = {("service.accounts.schemas", "service.contracts.settings")}
 
 
 def _domain(module: str) -> str | None:
@@ -81,8 +79,7 @@ def helper_reaches(graph: grimp.ImportGraph) -> list[str]:
             name = imported.split(".")[2]
             if name in FRONT_DOOR or name in PUBLIC_MODULES.get(domain, set()):
                 continue
-            if (importer, imported) not in KNOWN:
-                reaches.append(f"{importer} -> {imported}")
+            reaches.append(f"{importer} -> {imported}")
     return reaches
 
 

@@ -36,6 +36,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "resend_invitation": {},
     "request_clarification": {"question_ids": ["admin_mfa"], "message": "他団体からの依頼"},
     "update_review_cadence": {"sensitive_interval_months": 1},
+    "update_contract_settings": {"cure_days": 1},
     "update_social_account": {"purpose": "他団体からの変更"},
     "close_social_task": {"resolution": "他団体からの完了"},
     "report_social_hijack": {"description": "他団体からの報告"},

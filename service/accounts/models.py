@@ -15,7 +15,9 @@ class Organization(Model):
     policy_profile = fields.CharField(max_length=100, default="base")
     review_interval_months = fields.IntField(default=12)
     jurisdiction_court = fields.CharField(max_length=100, default="")
-    # service.contracts.settings.ContractSettings: only the settings that are set.
+    # Neither read nor written: 0010_settings copied it to the contracts domain's own row. Kept
+    # until a migration can drop it on SQLite (removing a column rebuilds the table, which the
+    # foreign keys pointing at organization refuse).
     contract_settings: dict[str, Any] = fields.JSONField(default=dict)
     # The operator organization created at first start; its admins may create organizations.
     is_operator = fields.BooleanField(default=False)

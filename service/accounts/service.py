@@ -50,8 +50,7 @@ async def create_organization(*, principal: Principal, data: OrganizationCreate)
     _check_profile(data.policy_profile)
     async with transaction() as conn:
         organization = await Organization.create(
-            **data.model_dump(exclude={"contract_settings", "separation_of_duties"}),
-            contract_settings=data.contract_settings.stored(),
+            **data.model_dump(exclude={"separation_of_duties"}),
             separation_of_duties=data.separation_of_duties.model_dump(),
             using_db=conn,
         )
@@ -71,13 +70,7 @@ async def update_organization(
     *, principal: Principal, organization_id: str, data: OrganizationUpdate
 ) -> Organization:
     organization = await get_organization(principal, organization_id)
-    changes = data.model_dump(
-        exclude_none=True, exclude={"contract_settings", "separation_of_duties"}
-    )
-    if data.contract_settings is not None:
-        changes["contract_settings"] = data.contract_settings.merged_into(
-            organization.contract_settings
-        )
+    changes = data.model_dump(exclude_none=True, exclude={"separation_of_duties"})
     if data.separation_of_duties is not None:
         duties = data.separation_of_duties.merged_into(organization.separation_of_duties)
         if duties_of(duties).exclusive_roles:

@@ -30,6 +30,7 @@ from service.audit.keys import AuditKey, audit_keys, signing_key
 from service.audit.models import AuditEvent, AuditSettings
 from service.audit.service import record
 from service.config import Settings, get_settings
+from service.db import upsert_settings
 from service.errors import NotFound
 from service.jobs import transaction
 from service.outbox.service import emit_event, queue_email
@@ -183,18 +184,7 @@ async def set_checkpoint_email(principal: Principal, organization_id: str, email
     """Where the organization's checkpoints are e-mailed ("" = nowhere); the change is audited."""
     _own(principal, organization_id)
     async with transaction() as conn:
-        chosen = await AuditSettings.filter(organization_id=organization_id).using_db(conn).first()
-        if chosen is None:
-            await AuditSettings.bulk_create(
-                [AuditSettings(organization_id=organization_id, checkpoint_email=email)],
-                ignore_conflicts=True,
-                using_db=conn,
-            )
-        await (
-            AuditSettings.filter(organization_id=organization_id)
-            .using_db(conn)
-            .update(checkpoint_email=email)
-        )
+        await upsert_settings(AuditSettings, organization_id, {"checkpoint_email": email}, conn)
         await record(
             conn,
             organization_id=organization_id,

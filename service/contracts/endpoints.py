@@ -16,6 +16,7 @@ from service.contracts.schemas import (
     GenerateQuery,
     LegalReviewItem,
 )
+from service.contracts.settings import ContractSettings
 from service.engagements.models import Engagement
 from service.reviews.models import Review
 from service.routing import Download, endpoint
@@ -53,6 +54,29 @@ def contract_out(contract: Contract) -> ContractOut:
 
 def contract_ref(contract: Contract) -> ContractRef:
     return ContractRef.model_validate(contract, from_attributes=True)
+
+
+@endpoint(
+    "GET",
+    "/api/organizations/{organization_id}/contract-settings",
+    summary="What contracts say about the organization, and its own terms / 契約書の団体設定",
+    tag=TAG,
+)
+async def get_contract_settings(principal: Principal, organization_id: UUID) -> ContractSettings:
+    return await service.get_contract_settings(principal, str(organization_id))
+
+
+@endpoint(
+    "PATCH",
+    "/api/organizations/{organization_id}/contract-settings",
+    summary="Change contract settings (only those named; null clears one) / 契約書の団体設定の変更",
+    tag=TAG,
+    roles={Role.admin},
+)
+async def update_contract_settings(
+    principal: Principal, organization_id: UUID, body: ContractSettings
+) -> ContractSettings:
+    return await service.update_contract_settings(principal, str(organization_id), body)
 
 
 @endpoint(

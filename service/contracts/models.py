@@ -46,3 +46,19 @@ class Contract(Model):
     class Meta:
         table = "contract"
         unique_together = (("review", "version"),)
+
+
+# An organization's contract settings (service.contracts.settings.ContractSettings): only the
+# settings that are set. No row: none set (the product defaults apply). A comment, not a
+# docstring: it would become the table comment.
+class ContractSettingsRow(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid4)
+    organization: fields.OneToOneRelation[Organization] = fields.OneToOneField(
+        "models.Organization", related_name="contract_settings_row", on_delete=fields.RESTRICT
+    )
+    organization_id: str
+    settings: dict[str, Any] = fields.JSONField(default=dict)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "contract_settings"

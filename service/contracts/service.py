@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 
 from service.accounts.models import Organization
 from service.accounts.principal import Principal
+from service.accounts.service import get_organization
 from service.audit.service import record
 from service.catalog import answer_ids
 from service.catalog.contract_templates import ContractTemplate
@@ -18,8 +19,9 @@ from service.catalog.loader import Catalog, current_catalog
 from service.checks.models import Outcome, Verdict
 from service.contracts.assemble import AssembledContract, Selection, assemble_contract
 from service.contracts.diff import ContractChanges, contract_changes
-from service.contracts.models import Contract
+from service.contracts.models import Contract, ContractSettingsRow
 from service.contracts.render import render_contract
+from service.contracts.settings import ContractSettings
 from service.contracts.values import (
     ContractFacts,
     contract_values,
@@ -29,6 +31,7 @@ from service.contracts.values import (
     work_location_lines,
     work_site_lines,
 )
+from service.db import settings_row
 from service.engagements.models import Engagement
 from service.engagements.service import engagement_facts
 from service.errors import Conflict, NotFound
@@ -159,7 +162,7 @@ async def generate_contract(
         integrity=engagement.integrity,
         availability=engagement.availability,
         my_number=engagement.my_number,
-        contract_settings=organization.contract_settings,
+        contract_settings=await stored_contract_settings(str(organization.id)),
         answers=answers,
         subcontractors=subcontractor_lines(
             answers.get(answer_ids.SUBCONTRACTORS), _country_labels(form)
@@ -289,3 +292,35 @@ async def approved_without_contract(
     total = await query.count()
     reviews = await query.order_by("decided_at").limit(limit).prefetch_related("engagement__vendor")
     return total, reviews
+
+
+async def stored_contract_settings(organization_id: str) -> dict[str, Any]:
+    """The contract settings the organization has set (none: {})."""
+    row = await ContractSettingsRow.get_or_none(organization_id=organization_id)
+    return dict(row.settings) if row else {}
+
+
+async def get_contract_settings(principal: Principal, organization_id: str) -> ContractSettings:
+    organization = await get_organization(principal, organization_id)
+    return ContractSettings.model_validate(await stored_contract_settings(str(organization.id)))
+
+
+async def update_contract_settings(
+    principal: Principal, organization_id: str, update: ContractSettings
+) -> ContractSettings:
+    """Only the settings `update` names change; null clears one. The change is audited."""
+    organization = await get_organization(principal, organization_id)
+    async with transaction() as conn:
+        row = await settings_row(ContractSettingsRow, str(organization.id), conn)
+        row.settings = update.merged_into(row.settings)
+        await row.save(using_db=conn)
+        await record(
+            conn,
+            organization_id=str(organization.id),
+            actor=principal.actor,
+            action="contract_settings.updated",
+            object_type="organization",
+            object_id=str(organization.id),
+            data=update.model_dump(mode="json", exclude_unset=True),
+        )
+    return ContractSettings.model_validate(row.settings)

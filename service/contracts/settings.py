@@ -1,6 +1,6 @@
 """An organization's contract settings: what its contracts say about itself, and its own defaults
-for the numbers in contract clauses (pure; stored on the organization, set with
-PATCH /api/organizations/{id}).
+for the numbers in contract clauses (pure; kept in the contracts domain's own row, set with
+PATCH /api/organizations/{id}/contract-settings).
 
 Unset (null) means "not given": the four facts about the organization have no default, and a
 contract that needs one is refused, naming the setting; the terms fall back to the product
@@ -115,10 +115,6 @@ class ContractSettings(RequestModel):
         le=50,
         description="秘密保持義務の存続期間（年、0=期間の定めなし、既定0）",
     )
-
-    def stored(self) -> dict[str, Any]:
-        """What is kept on the organization: the fields that are set."""
-        return self.model_dump(exclude_none=True)
 
     def merged_into(self, stored: dict[str, Any]) -> dict[str, Any]:
         """`stored` with the fields this update names set, or removed where it gives null."""

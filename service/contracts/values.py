@@ -21,7 +21,9 @@ ERAS = [(date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成")]
 Value = str | list[str] | None
 
 # Where a value that can be missing comes from, for the error that names it.
-SETTING_HINT = "organization setting contract_settings.{} (PATCH /api/organizations/{{id}})"
+SETTING_HINT = (
+    "organization setting contract_settings.{} (PATCH /api/organizations/{{id}}/contract-settings)"
+)
 VALUE_SOURCES = {
     "organization.address": SETTING_HINT.format("address"),
     "organization.representative": SETTING_HINT.format("representative"),

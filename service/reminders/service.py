@@ -21,6 +21,7 @@ from service.accounts.roles import Role
 from service.audit.service import SYSTEM, Actor, record
 from service.catalog import answer_ids
 from service.config import get_settings
+from service.db import upsert_settings
 from service.engagements.models import Engagement
 from service.jobs import transaction
 from service.jst import JST, today_jst
@@ -91,14 +92,7 @@ async def get_cadence(organization_id: str, conn: BaseDBAsyncClient | None = Non
 
 async def update_cadence(*, organization_id: str, actor: Actor, changes: dict[str, Any]) -> Cadence:
     async with transaction() as conn:
-        row = (
-            await ReviewCadence.filter(organization_id=organization_id).using_db(conn).get_or_none()
-        )
-        if row is None:
-            row = await ReviewCadence.create(organization_id=organization_id, using_db=conn)
-        for name, value in changes.items():
-            setattr(row, name, value)
-        await row.save(using_db=conn)
+        await upsert_settings(ReviewCadence, organization_id, changes, conn)
         await record(
             conn,
             organization_id=organization_id,

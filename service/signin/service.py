@@ -19,6 +19,7 @@ from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.audit.service import Actor, record
 from service.config import get_settings
+from service.db import upsert_settings
 from service.errors import AppError, Gone, NotFound, ValidationFailed
 from service.jobs import transaction
 from service.outbox.service import queue_email
@@ -357,13 +358,9 @@ async def set_mfa_required_roles(
     organization = await get_organization(principal, organization_id)
     chosen = sorted({r.value for r in roles})
     async with transaction() as conn:
-        policy, created = await SignInPolicy.get_or_create(
-            organization_id=organization.id,
-            defaults={"mfa_required_roles": chosen},
-            using_db=conn,
+        await upsert_settings(
+            SignInPolicy, str(organization.id), {"mfa_required_roles": chosen}, conn
         )
-        if not created:
-            await SignInPolicy.filter(id=policy.id).using_db(conn).update(mfa_required_roles=chosen)
         await record(
             conn,
             organization_id=str(organization.id),

@@ -17,6 +17,7 @@ from service.accounts.models import User
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.audit.service import Actor, record
+from service.db import upsert_settings
 from service.engagements.models import Engagement
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.jobs import transaction
@@ -355,16 +356,7 @@ async def update_settings(
     *, organization_id: str, actor: Actor, changes: dict[str, Any]
 ) -> SocialSettings:
     async with transaction() as conn:
-        row = (
-            await SocialSettings.filter(organization_id=organization_id)
-            .using_db(conn)
-            .get_or_none()
-        )
-        if row is None:
-            row = await SocialSettings.create(organization_id=organization_id, using_db=conn)
-        for name, value in changes.items():
-            setattr(row, name, value)
-        await row.save(using_db=conn)
+        row = await upsert_settings(SocialSettings, organization_id, changes, conn)
         await record(
             conn,
             organization_id=organization_id,

@@ -78,7 +78,10 @@ async def test_missing_settings_are_a_409_naming_each_and_nothing_is_stored(
         "organization.incident_contact",
     }
     assert "clause K10 of cloud-security-terms" in body["fields"]["organization.incident_contact"]
-    assert "PATCH /api/organizations/{id}" in body["fields"]["organization.incident_contact"]
+    assert (
+        "PATCH /api/organizations/{id}/contract-settings"
+        in body["fields"]["organization.incident_contact"]
+    )
     assert "organization.security_policy_name (clause K01" in body["detail"]
     listing = await client.get(f"/api/reviews/{review['id']}/contracts", headers=org.h("legal"))
     assert listing.json() == []
@@ -86,8 +89,8 @@ async def test_missing_settings_are_a_409_naming_each_and_nothing_is_stored(
     assert audit_after["events"] == audit_before["events"]
 
     patched = await client.patch(
-        f"/api/organizations/{org.id}",
-        json={"contract_settings": CONTRACT_SETTINGS},
+        f"/api/organizations/{org.id}/contract-settings",
+        json=CONTRACT_SETTINGS,
         headers=org.h("admin"),
     )
     assert patched.status_code == 200, patched.text
@@ -100,39 +103,80 @@ async def test_missing_settings_are_a_409_naming_each_and_nothing_is_stored(
 async def test_contract_settings_are_set_cleared_and_validated(
     client: httpx.AsyncClient, org: Org
 ) -> None:
-    path = f"/api/organizations/{org.id}"
-    current = (await client.get(path, headers=org.h("admin"))).json()["contract_settings"]
+    path = f"/api/organizations/{org.id}/contract-settings"
+    current = (await client.get(path, headers=org.h("legal"))).json()
     assert current["incident_contact"] == CONTRACT_SETTINGS["incident_contact"]
     assert current["cure_days"] is None  # unset: the product default applies
 
     changed = await client.patch(
-        path,
-        json={"contract_settings": {"cure_days": 14, "data_location": "日本国内（東日本）"}},
-        headers=org.h("admin"),
+        path, json={"cure_days": 14, "data_location": "日本国内（東日本）"}, headers=org.h("admin")
     )
     assert changed.status_code == 200, changed.text
-    settings = changed.json()["contract_settings"]
+    settings = changed.json()
     assert settings["cure_days"] == 14
     assert settings["data_location"] == "日本国内（東日本）"
     assert settings["address"] == CONTRACT_SETTINGS["address"]  # untouched
 
-    cleared = await client.patch(
-        path, json={"contract_settings": {"cure_days": None}}, headers=org.h("admin")
-    )
-    assert cleared.json()["contract_settings"]["cure_days"] is None
-    assert cleared.json()["contract_settings"]["data_location"] == "日本国内（東日本）"
+    cleared = await client.patch(path, json={"cure_days": None}, headers=org.h("admin"))
+    assert cleared.json()["cure_days"] is None
+    assert cleared.json()["data_location"] == "日本国内（東日本）"
 
     for bad, field in [
-        ({"cure_days": 0}, "contract_settings.cure_days"),
-        ({"cure_days": "14"}, "contract_settings.cure_days"),
-        ({"incident_contact": ""}, "contract_settings.incident_contact"),
-        ({"nickname": "x"}, "contract_settings.nickname"),
+        ({"cure_days": 0}, "cure_days"),
+        ({"cure_days": "14"}, "cure_days"),
+        ({"incident_contact": ""}, "incident_contact"),
+        ({"nickname": "x"}, "nickname"),
     ]:
-        refused = await client.patch(path, json={"contract_settings": bad}, headers=org.h("admin"))
+        refused = await client.patch(path, json=bad, headers=org.h("admin"))
         assert refused.status_code == 422, (bad, refused.text)
         assert field in refused.json()["fields"], refused.json()
-    unchanged = (await client.get(path, headers=org.h("admin"))).json()["contract_settings"]
-    assert unchanged == cleared.json()["contract_settings"]
+    refused = await client.patch(path, json={"cure_days": 7}, headers=org.h("legal"))
+    assert refused.status_code == 403, refused.text
+    unchanged = (await client.get(path, headers=org.h("admin"))).json()
+    assert unchanged == cleared.json()
+
+
+async def test_the_organization_endpoints_point_contract_settings_to_their_own(
+    client: httpx.AsyncClient, org: Org, operator_token: str
+) -> None:
+    for method, path, body in [
+        ("PATCH", f"/api/organizations/{org.id}", {"contract_settings": {"cure_days": 14}}),
+        (
+            "POST",
+            "/api/organizations",
+            {"name": "移行市", "jurisdiction_court": "東京地方裁判所", "contract_settings": {}},
+        ),
+    ]:
+        token = (
+            org.h("admin") if method == "PATCH" else {"Authorization": f"Bearer {operator_token}"}
+        )
+        refused = await client.request(method, path, json=body, headers=token)
+        assert refused.status_code == 422, refused.text
+        reason = refused.json()["fields"]["contract_settings"]
+        assert "PATCH /api/organizations/{id}/contract-settings" in reason
+        assert "contract_settings" in refused.json()["error"] + refused.json()["detail"]
+    assert (
+        "contract_settings"
+        not in (await client.get(f"/api/organizations/{org.id}", headers=org.h("admin"))).json()
+    )
+    still = await client.get(
+        f"/api/organizations/{org.id}/contract-settings", headers=org.h("admin")
+    )
+    assert still.json()["cure_days"] is None
+
+    # The operator sets another organization's, as it changes its other settings; another
+    # organization's admin does not see it.
+    by_operator = await client.patch(
+        f"/api/organizations/{org.id}/contract-settings",
+        json={"cure_days": 21},
+        headers={"Authorization": f"Bearer {operator_token}"},
+    )
+    assert by_operator.status_code == 200 and by_operator.json()["cure_days"] == 21
+    other = await new_org(client, operator_token)
+    hidden = await client.get(
+        f"/api/organizations/{org.id}/contract-settings", headers=other.h("admin")
+    )
+    assert hidden.status_code == 404, hidden.text
 
 
 async def test_regenerate_keeps_every_version_and_the_diff_names_what_changed(
@@ -165,13 +209,8 @@ async def test_regenerate_keeps_every_version_and_the_diff_names_what_changed(
     assert same["version"] == 2 and same["sha256"] == first["sha256"]
 
     patched = await client.patch(
-        f"/api/organizations/{org.id}",
-        json={
-            "contract_settings": {
-                "incident_contact": "危機管理課（電話 0966-00-0000）",
-                "cure_days": 14,
-            }
-        },
+        f"/api/organizations/{org.id}/contract-settings",
+        json={"incident_contact": "危機管理課（電話 0966-00-0000）", "cure_days": 14},
         headers=org.h("admin"),
     )
     assert patched.status_code == 200
