@@ -397,8 +397,13 @@ async def signout_post(request: Request) -> Response:
         return posted
     staff, _ = posted
     await sessions.end_session(staff)
+    return _back_to_signin(staff, "signed_out")
+
+
+def _back_to_signin(staff: Staff, notice: str) -> Response:
+    """The sign-in page saying what just ended (one session, or all), without the cookie."""
     response = RedirectResponse(
-        console_url("/signin") + f"?signed_out=1&lang={staff.language}", status_code=303
+        console_url("/signin") + f"?{notice}=1&lang={staff.language}", status_code=303
     )
     _clear_cookie(response, sessions.cookie_name())
     return response
@@ -412,11 +417,7 @@ async def signout_everywhere_post(request: Request) -> Response:
     if not staff.signed_in:
         return _to_signin(request)
     await sessions.end_all_sessions(staff.user, signin.user_actor(staff.user))
-    response = RedirectResponse(
-        console_url("/signin") + f"?everywhere=1&lang={staff.language}", status_code=303
-    )
-    _clear_cookie(response, sessions.cookie_name())
-    return response
+    return _back_to_signin(staff, "everywhere")
 
 
 async def language_post(request: Request) -> Response:
