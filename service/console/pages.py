@@ -148,8 +148,6 @@ def _signin_page(
     status: int = 200,
 ) -> Response:
     token = _signin_csrf(request)
-    other = "en" if language == "ja" else "ja"
-    switch = console_url("/signin") + f"?lang={other}"
     response = render(
         "signin.html",
         language=language,
@@ -160,7 +158,7 @@ def _signin_page(
         email=email,
         errors=errors or {},
         notice=notice,
-        switch_href=switch,
+        switch_href=_switch_href("/signin", language),
     )
     return _with_signin_csrf(response, token)
 
@@ -400,6 +398,11 @@ async def signout_post(request: Request) -> Response:
     return _back_to_signin(staff, "signed_out")
 
 
+def _switch_href(path: str, language: str) -> str:
+    """The same page before sign-in, in the other language."""
+    return console_url(path) + f"?lang={'en' if language == 'ja' else 'ja'}"
+
+
 def _back_to_signin(staff: Staff, notice: str) -> Response:
     """The sign-in page saying what just ended (one session, or all), without the cookie."""
     response = RedirectResponse(
@@ -480,7 +483,7 @@ async def _setup_page(
         token=token,
         user=user,
         errors=errors,
-        switch_href=console_url(f"/setup/{token}") + f"?lang={'en' if language == 'ja' else 'ja'}",
+        switch_href=_switch_href(f"/setup/{token}", language),
     )
     return _with_signin_csrf(response, csrf)
 
