@@ -40,16 +40,18 @@ run: install
 
 ## system-deps: LibreOffice (opens generated contracts in tests), Chromium (drives the vendor
 ## portal and the staff console in browser tests; never a downloaded browser), Japanese fonts and
-## Compose (`docker-compose config` validates compose.yaml in tests), from Debian; axe-core from npm
+## Compose (`docker-compose config` validates compose.yaml in tests), from Debian; axe-core from npm.
+## Debian's npm only where no Node.js brings its own (NodeSource's nodejs conflicts with it).
 system-deps:
 	@command -v soffice >/dev/null && command -v pdftotext >/dev/null \
 	  && command -v chromium >/dev/null && command -v docker-compose >/dev/null \
 	  && command -v npm >/dev/null \
 	  && fc-list | grep -qi ipaexm && fc-list | grep -qi ipaexg \
 	  || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	       NPM=$$(command -v npm >/dev/null || echo npm); \
 	       $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends \
 	         libreoffice-writer-nogui poppler-utils fonts-ipaexfont-mincho \
-	         chromium fonts-ipaexfont-gothic docker-compose npm; }
+	         chromium fonts-ipaexfont-gothic docker-compose $$NPM; }
 	@# axe-core (accessibility checks in the browser tests) from npm, into git-ignored var/
 	@test -f var/node/node_modules/axe-core/axe.min.js \
 	  || npm install --no-save --no-package-lock --no-audit --no-fund --prefix var/node axe-core@4
