@@ -102,6 +102,17 @@ CONSOLE_UI: dict[str, tuple[str, str]] = {
         "Your session ended (idle too long or past its lifetime). Please sign in again.",
     ),
     "errors_title": ("入力内容を確認してください", "Please check what you entered"),
+    "forbidden_title": ("この操作の権限がありません", "You do not have the right to do this"),
+    "forbidden_message": (
+        "このページは、あなたの役割では開けません。必要な場合は管理者に役割の付与を依頼してください。",
+        "Your roles do not allow this page. Ask your administrator for the role if you need it.",
+    ),
+    "not_found_title": ("ページが見つかりません", "Page not found"),
+    "not_found_message": (
+        "お探しの案件やページは見つかりませんでした。番号やリンクを確かめてください。",
+        "There is no such case or page. Check the number or the link.",
+    ),
+    # --- pages added by later branches: each adds its own block of words below, with a comment
 }
 
 # What each review status is called on the console.

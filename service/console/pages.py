@@ -13,30 +13,34 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from service import throttling
-from service.console.i18n import CONSOLE_UI
-from service.console.rendering import console_url, render, safe_next, signin_url
+from service.console.guard import (
+    clear_cookie,
+    csrf_refused,
+    current_staff,
+    posted_by_staff,
+    set_cookie,
+    signed_in_staff,
+    staff_context,
+    to_signin,
+    words,
+)
+from service.console.rendering import console_url, render, safe_next
 from service.console.worklist import worklist
 from service.errors import AppError, Gone, NotFound, TooManyRequests, ValidationFailed
 from service.portal.sessions import https
 from service.signin import mfa, sessions
 from service.signin import service as signin
-from service.signin.sessions import FULL_STAGE, PASSWORD_STAGE, SignedOut, Staff
+from service.signin.sessions import FULL_STAGE, PASSWORD_STAGE, Staff
 from service.throttling import SecretKind
 
 SIGNIN_CSRF_SECURE = "__Host-staff_signin"
 SIGNIN_CSRF_PLAIN = "staff_signin"
-
-
-def _words(language: str, key: str) -> str:
-    ja, en = CONSOLE_UI[key]
-    return en if language == "en" else ja
 
 
 def _language(request: Request, form: FormData | None = None) -> str:
@@ -46,16 +50,6 @@ def _language(request: Request, form: FormData | None = None) -> str:
 
 def _client(request: Request) -> str:
     return request.client.host if request.client else ""
-
-
-def _set_cookie(response: Response, name: str, value: str) -> None:
-    response.set_cookie(
-        name, value, path="/", httponly=True, secure=https(), samesite="lax", max_age=None
-    )
-
-
-def _clear_cookie(response: Response, name: str) -> None:
-    response.delete_cookie(name, path="/", httponly=True, secure=https(), samesite="lax")
 
 
 # --- CSRF before there is a session: a double-submit cookie ---------------------------------
@@ -76,62 +70,8 @@ def _signin_csrf_ok(request: Request, form: FormData) -> bool:
 
 
 def _with_signin_csrf(response: Response, token: str) -> Response:
-    _set_cookie(response, _signin_csrf_cookie(), token)
+    set_cookie(response, _signin_csrf_cookie(), token)
     return response
-
-
-def _csrf_refused(language: str) -> Response:
-    return render(
-        "message.html",
-        language=language,
-        status=403,
-        heading=_words(language, "errors_title"),
-        message=(
-            "フォームの有効期限が切れたか、正しくない送信です。ページを読み込み直してから操作してください。"
-            if language == "ja"
-            else "The form has expired or the request was not valid. Reload the page and try again."
-        ),
-        link=console_url("/signin"),
-        link_text=_words(language, "signin_title"),
-    )
-
-
-# --- sessions ----------------------------------------------------------------------------------
-
-
-async def _staff(request: Request) -> Staff | None:
-    try:
-        return await sessions.resume_session(request.cookies.get(sessions.cookie_name()))
-    except SignedOut:
-        return None
-
-
-def _here(request: Request) -> str:
-    path = console_url(request.url.path.removeprefix(request.scope.get("root_path", "")))
-    return path + (f"?{request.url.query}" if request.url.query else "")
-
-
-def _to_signin(request: Request, *, ended: bool = False) -> Response:
-    target = signin_url(_here(request) if request.method == "GET" else None)
-    if ended:
-        target += ("&" if "?" in target else "?") + "ended=1"
-    response = RedirectResponse(target, status_code=303)
-    _clear_cookie(response, sessions.cookie_name())
-    return response
-
-
-def _staff_context(staff: Staff, request: Request, current: str) -> dict[str, Any]:
-    return {
-        "staff": staff,
-        "csrf": staff.session.csrf_token,
-        "here": _here(request),
-        "current": current,
-    }
-
-
-async def _needs_enrolment(staff: Staff) -> bool:
-    credential = await signin.credential_of(staff.user)
-    return credential.totp_enrolled_at is None and await signin.mfa_required(staff.user)
 
 
 # --- sign-in -----------------------------------------------------------------------------------
@@ -152,7 +92,7 @@ def _signin_page(
         "signin.html",
         language=language,
         status=status,
-        page_title=_words(language, "signin_title"),
+        page_title=words(language, "signin_title"),
         csrf=token,
         next=next_path,
         email=email,
@@ -166,7 +106,7 @@ def _signin_page(
 async def signin_get(request: Request) -> Response:
     language = _language(request)
     next_path = safe_next(request.query_params.get("next"))
-    staff = await _staff(request)
+    staff = await current_staff(request)
     if staff is not None and staff.signed_in:
         return RedirectResponse(next_path, status_code=303)
     notice = ""
@@ -177,7 +117,7 @@ async def signin_get(request: Request) -> Response:
         ("password_set", "password_saved"),
     ):
         if request.query_params.get(flag):
-            notice = _words(language, key)
+            notice = words(language, key)
     return _signin_page(request, language, next_path=next_path, notice=notice)
 
 
@@ -185,7 +125,7 @@ async def signin_post(request: Request) -> Response:
     form = await request.form()
     language = _language(request, form)
     if not _signin_csrf_ok(request, form):
-        return _csrf_refused(language)
+        return csrf_refused(language)
     next_path = safe_next(str(form.get("next") or ""))
     email = str(form.get("email") or "").strip()[:254]
     password = str(form.get("password") or "")
@@ -224,8 +164,8 @@ async def signin_post(request: Request) -> Response:
     else:
         target = console_url("/mfa")
     response = RedirectResponse(target, status_code=303)
-    _set_cookie(response, sessions.cookie_name(), secret)
-    _clear_cookie(response, _signin_csrf_cookie())
+    set_cookie(response, sessions.cookie_name(), secret)
+    clear_cookie(response, _signin_csrf_cookie())
     return response
 
 
@@ -236,9 +176,9 @@ def _quoted(path: str) -> str:
 
 
 async def _second_step(request: Request) -> Staff | Response:
-    staff = await _staff(request)
+    staff = await current_staff(request)
     if staff is None:
-        return _to_signin(request, ended=True)
+        return to_signin(request, ended=True)
     if staff.signed_in:
         return RedirectResponse(console_url("/"), status_code=303)
     return staff
@@ -251,10 +191,10 @@ def _code_page(
         "totp.html",
         language=staff.language,
         status=status,
-        page_title=_words(staff.language, "totp_title"),
+        page_title=words(staff.language, "totp_title"),
         next=next_path,
         errors=errors,
-        **_staff_context(staff, request, "code"),
+        **staff_context(staff, request, "code"),
     )
 
 
@@ -271,7 +211,7 @@ async def code_post(request: Request) -> Response:
         return staff
     form = await request.form()
     if not sessions.csrf_matches(staff.session, str(form.get("csrf_token") or "")):
-        return _csrf_refused(staff.language)
+        return csrf_refused(staff.language)
     next_path = safe_next(str(form.get("next") or ""))
     credential = await signin.credential_of(staff.user)
     if credential.locked_at is not None:
@@ -281,7 +221,7 @@ async def code_post(request: Request) -> Response:
         async with throttling.guard(request, SecretKind.sign_in):
             if not await mfa.check_second_factor(staff.user, code):
                 await signin.record_failure(user=staff.user, reason="second_factor")
-                raise signin.SignInFailed(_words(staff.language, "code_wrong"))
+                raise signin.SignInFailed(words(staff.language, "code_wrong"))
     except (signin.SignInFailed, TooManyRequests) as exc:
         return _code_page(staff, request, next_path, {"code": exc.detail}, exc.status_code)
     secret, _ = await sessions.start_session(
@@ -293,7 +233,7 @@ async def code_post(request: Request) -> Response:
     )
     await signin.reset_failures(staff.user)
     response = RedirectResponse(next_path, status_code=303)
-    _set_cookie(response, sessions.cookie_name(), secret)
+    set_cookie(response, sessions.cookie_name(), secret)
     return response
 
 
@@ -301,9 +241,9 @@ async def code_post(request: Request) -> Response:
 
 
 async def _enrolling(request: Request) -> Staff | Response:
-    staff = await _staff(request)
+    staff = await current_staff(request)
     if staff is None:
-        return _to_signin(request, ended=True)
+        return to_signin(request, ended=True)
     if not staff.signed_in:
         # After the password only: enrolment is allowed when no second factor exists yet, so a
         # stolen password cannot replace the owner's authenticator.
@@ -322,13 +262,13 @@ async def _mfa_page(
         "mfa.html",
         language=staff.language,
         status=status,
-        page_title=_words(staff.language, "mfa_title"),
+        page_title=words(staff.language, "mfa_title"),
         secret=enrolment.secret,
         qr_svg=enrolment.qr_svg,
         enrolled_at=credential.totp_enrolled_at,
         required_now=not staff.signed_in,
         errors=errors,
-        **_staff_context(staff, request, "mfa"),
+        **staff_context(staff, request, "mfa"),
     )
 
 
@@ -345,13 +285,13 @@ async def mfa_post(request: Request) -> Response:
         return staff
     form = await request.form()
     if not sessions.csrf_matches(staff.session, str(form.get("csrf_token") or "")):
-        return _csrf_refused(staff.language)
+        return csrf_refused(staff.language)
     try:
         codes = await mfa.confirm_enrolment(
             staff.user, str(form.get("code") or "")[:64], signin.user_actor(staff.user)
         )
     except ValidationFailed:
-        return await _mfa_page(staff, request, {"code": _words(staff.language, "code_wrong")}, 422)
+        return await _mfa_page(staff, request, {"code": words(staff.language, "code_wrong")}, 422)
     secret = None
     if not staff.signed_in:
         secret, session = await sessions.start_session(
@@ -366,31 +306,21 @@ async def mfa_post(request: Request) -> Response:
     response = render(
         "recovery.html",
         language=staff.language,
-        page_title=_words(staff.language, "recovery_title"),
+        page_title=words(staff.language, "recovery_title"),
         codes=codes,
         next=console_url("/"),
-        **_staff_context(staff, request, "mfa"),
+        **staff_context(staff, request, "mfa"),
     )
     if secret:
-        _set_cookie(response, sessions.cookie_name(), secret)
+        set_cookie(response, sessions.cookie_name(), secret)
     return response
 
 
 # --- sign-out, language ------------------------------------------------------------------------
 
 
-async def _posted_by_staff(request: Request) -> tuple[Staff, FormData] | Response:
-    staff = await _staff(request)
-    if staff is None:
-        return _to_signin(request, ended=True)
-    form = await request.form()
-    if not sessions.csrf_matches(staff.session, str(form.get("csrf_token") or "")):
-        return _csrf_refused(staff.language)
-    return staff, form
-
-
 async def signout_post(request: Request) -> Response:
-    posted = await _posted_by_staff(request)
+    posted = await posted_by_staff(request)
     if isinstance(posted, Response):
         return posted
     staff, _ = posted
@@ -408,23 +338,23 @@ def _back_to_signin(staff: Staff, notice: str) -> Response:
     response = RedirectResponse(
         console_url("/signin") + f"?{notice}=1&lang={staff.language}", status_code=303
     )
-    _clear_cookie(response, sessions.cookie_name())
+    clear_cookie(response, sessions.cookie_name())
     return response
 
 
 async def signout_everywhere_post(request: Request) -> Response:
-    posted = await _posted_by_staff(request)
+    posted = await posted_by_staff(request)
     if isinstance(posted, Response):
         return posted
     staff, _ = posted
     if not staff.signed_in:
-        return _to_signin(request)
+        return to_signin(request)
     await sessions.end_all_sessions(staff.user, signin.user_actor(staff.user))
     return _back_to_signin(staff, "everywhere")
 
 
 async def language_post(request: Request) -> Response:
-    posted = await _posted_by_staff(request)
+    posted = await posted_by_staff(request)
     if isinstance(posted, Response):
         return posted
     staff, form = posted
@@ -441,10 +371,10 @@ def _link_unusable(language: str, exc: AppError) -> Response:
             "message.html",
             language=language,
             status=429,
-            heading=_words(language, "errors_title"),
+            heading=words(language, "errors_title"),
             message=exc.detail,
             link=console_url("/signin"),
-            link_text=_words(language, "signin_title"),
+            link_text=words(language, "signin_title"),
         )
     gone = isinstance(exc, Gone)
     return render(
@@ -462,7 +392,7 @@ def _link_unusable(language: str, exc: AppError) -> Response:
             else "The link was used or has expired. Ask your administrator for a new one."
         ),
         link=console_url("/signin"),
-        link_text=_words(language, "signin_title"),
+        link_text=words(language, "signin_title"),
     )
 
 
@@ -478,7 +408,7 @@ async def _setup_page(
         "setup.html",
         language=language,
         status=status,
-        page_title=_words(language, "setup_title"),
+        page_title=words(language, "setup_title"),
         csrf=csrf,
         token=token,
         user=user,
@@ -502,11 +432,11 @@ async def setup_post(request: Request) -> Response:
     form = await request.form()
     language = _language(request, form)
     if not _signin_csrf_ok(request, form):
-        return _csrf_refused(language)
+        return csrf_refused(language)
     token = str(form.get("token") or "")[:200]
     password = str(form.get("password") or "")
     if password != str(form.get("repeat") or ""):
-        errors = {"repeat": _words(language, "passwords_differ")}
+        errors = {"repeat": words(language, "passwords_differ")}
         return await _setup_page(request, language, token, errors, 422)
     try:
         async with throttling.guard(request, SecretKind.sign_in):
@@ -518,7 +448,7 @@ async def setup_post(request: Request) -> Response:
     response = RedirectResponse(
         console_url("/signin") + f"?password_set=1&lang={language}", status_code=303
     )
-    _clear_cookie(response, _signin_csrf_cookie())
+    clear_cookie(response, _signin_csrf_cookie())
     return response
 
 
@@ -526,21 +456,15 @@ async def setup_post(request: Request) -> Response:
 
 
 async def home(request: Request) -> Response:
-    staff = await _staff(request)
-    if staff is None:
-        return _to_signin(request, ended=bool(request.cookies.get(sessions.cookie_name())))
-    if not staff.signed_in:
-        credential = await signin.credential_of(staff.user)
-        target = "/signin/code" if credential.totp_enrolled_at is not None else "/mfa"
-        return RedirectResponse(console_url(target), status_code=303)
-    if await _needs_enrolment(staff):  # the organization began requiring it after sign-in
-        return RedirectResponse(console_url("/mfa"), status_code=303)
+    staff = await signed_in_staff(request)
+    if isinstance(staff, Response):
+        return staff
     principal = staff.principal
     return render(
         "home.html",
         language=staff.language,
-        page_title=_words(staff.language, "home_title"),
+        page_title=words(staff.language, "home_title"),
         sections=await worklist(principal, staff.language),
         roles=", ".join(sorted(r.value for r in principal.roles)),
-        **_staff_context(staff, request, "home"),
+        **staff_context(staff, request, "home"),
     )

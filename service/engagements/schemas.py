@@ -49,6 +49,14 @@ class EngagementCreate(RequestModel):
     subcontracting: bool
     start_date: date
     term_months: int = Field(ge=1, le=120)
+    department: str = Field(default="", max_length=100, description="所管課 / owning department")
+    contact_user_id: UUID | None = Field(
+        default=None,
+        description=(
+            "担当者: an active person of the organization in charge of the engagement; "
+            "default: the submitter / 省略時は申請者"
+        ),
+    )
 
     @field_validator("my_number")
     @classmethod
@@ -93,4 +101,6 @@ class EngagementOut(BaseModel):
     start_date: date
     term_months: int
     next_review_due: date | None
+    department: str
+    contact_user_id: UUID | None
     created_at: datetime

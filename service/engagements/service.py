@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
 from tortoise.expressions import F
 
-from service.accounts.models import Organization
+from service.accounts.models import Organization, User
 from service.accounts.principal import Principal
 from service.audit.service import record
 from service.catalog.expressions import ENGAGEMENT_FIELDS
@@ -23,6 +24,7 @@ async def create_engagement(*, principal: Principal, data: EngagementCreate) -> 
     vendor = await Vendor.get_or_none(id=data.vendor_id, organization_id=principal.organization_id)
     if vendor is None:
         raise ValidationFailed("no such vendor", fields={"vendor_id": "no such vendor"})
+    contact_user_id = await _contact_user(principal, data.contact_user_id)
     async with transaction() as conn:
         await (
             Organization.filter(id=principal.organization_id)
@@ -31,12 +33,13 @@ async def create_engagement(*, principal: Principal, data: EngagementCreate) -> 
         )
         organization = await Organization.filter(id=principal.organization_id).using_db(conn).get()
         number = f"ENG-{datetime.now(UTC).year}-{organization.engagement_counter:04d}"
-        fields = data.model_dump(exclude={"vendor_id"})
+        fields = data.model_dump(exclude={"vendor_id", "contact_user_id"})
         engagement = await Engagement.create(
             organization_id=principal.organization_id,
             vendor=vendor,
             number=number,
             created_by_id=principal.user_id,
+            contact_user_id=contact_user_id,
             **fields,
             using_db=conn,
         )
@@ -47,9 +50,34 @@ async def create_engagement(*, principal: Principal, data: EngagementCreate) -> 
             action="engagement.created",
             object_type="engagement",
             object_id=str(engagement.id),
-            data={"number": number, **data.model_dump(mode="json")},
+            data={
+                "number": number,
+                **data.model_dump(mode="json"),
+                "contact_user_id": contact_user_id,
+            },
         )
     return engagement
+
+
+async def _contact_user(principal: Principal, chosen: UUID | None) -> str | None:
+    """The person in charge: the one named, if an active person of the organization, else the
+    submitter when the submitter is a person (a service token's account is nobody to write to)."""
+    if chosen is None:
+        submitter = await User.get_or_none(id=principal.user_id, kind="person", active=True)
+        return str(submitter.id) if submitter is not None else None
+    person = await User.get_or_none(
+        id=chosen, organization_id=principal.organization_id, kind="person", active=True
+    )
+    if person is None:
+        raise ValidationFailed(
+            "no such person",
+            fields={
+                "contact_user_id": (
+                    "この組織の有効な職員ではありません / not an active person of this organization"
+                )
+            },
+        )
+    return str(person.id)
 
 
 async def get_engagement(principal: Principal, engagement_id: str) -> Engagement:
