@@ -215,18 +215,25 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 def cmd_org_create(args: argparse.Namespace) -> int:
     from service.accounts import service
     from service.accounts.schemas import OrganizationCreate
+    from service.reminders import service as reminders
+    from service.reminders.schemas import CadenceUpdate
+
+    # Both checked before anything is written: the interval belongs to the reminders domain's
+    # cadence row, set right after the organization exists.
+    data = OrganizationCreate(
+        name=args.name, policy_profile=args.profile, jurisdiction_court=args.court
+    )
+    cadence = CadenceUpdate(standard_interval_months=args.review_interval_months)
 
     async def run() -> int:
         principal = await _console_principal()
-        organization = await service.create_organization(
-            principal=principal,
-            data=OrganizationCreate(
-                name=args.name,
-                policy_profile=args.profile,
-                review_interval_months=args.review_interval_months,
-                jurisdiction_court=args.court,
-            ),
-        )
+        organization = await service.create_organization(principal=principal, data=data)
+        if cadence.standard_interval_months != 12:
+            await reminders.update_cadence(
+                organization_id=str(organization.id),
+                actor=principal.actor,
+                changes=cadence.model_dump(exclude_none=True),
+            )
         print(organization.id)
         return 0
 

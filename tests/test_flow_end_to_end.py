@@ -28,7 +28,7 @@ async def test_one_vetting_end_to_end(client: httpx.AsyncClient, operator_token:
     assert imported.status_code == 200, imported.text
 
     # 2. The admin creates an organization, users with roles and their tokens.
-    org = await new_org(client, operator_token, review_interval_months=12)
+    org = await new_org(client, operator_token)
     me = await client.get("/api/me", headers=org.h("legal"))
     assert me.json()["user"]["roles"] == ["legal"]
     assert me.json()["organization"]["id"] == org.id

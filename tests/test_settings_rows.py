@@ -117,3 +117,34 @@ def test_the_migration_moves_contract_settings_to_their_own_row(tmp_path: Path) 
     assert [(org_id, json.loads(stored)) for org_id, stored in rows] == [
         ("0f6b0c36-7a6e-4bb4-9d43-7d1f2c3a4b5c", settings)
     ]
+
+
+def test_the_migration_moves_the_review_interval_into_the_cadence(tmp_path: Path) -> None:
+    path = tmp_path / "before.sqlite3"
+    url = f"sqlite://{path}"
+    _migrate(url, "models.0011_engagement_owner")
+    organizations = {"a0": 6, "b0": 24, "c0": 12}  # b0 has a cadence row already; c0 the default
+    with sqlite3.connect(path) as db:
+        for org_id, months in organizations.items():
+            db.execute(
+                "INSERT INTO organization (id, name, policy_profile, review_interval_months, "
+                "jurisdiction_court, contract_settings, is_operator, max_token_lifetime_days, "
+                "separation_of_duties, engagement_counter, created_at) "
+                "VALUES (?, '人吉市', 'base', ?, '熊本地方裁判所', '{}', 0, 365, '{}', 0, "
+                "'2026-01-01 00:00:00+00:00')",
+                (org_id, months),
+            )
+        db.execute(
+            "INSERT INTO review_cadence (id, organization_id, sensitive_interval_months, "
+            "alignment, reminder_offsets, escalation_days, updated_at) "
+            "VALUES ('r1', 'b0', 3, 'fiscal_year', '[30]', 7, '2026-01-01 00:00:00+00:00')"
+        )
+    _migrate(url)
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT organization_id, standard_interval_months, sensitive_interval_months, "
+            "alignment FROM review_cadence ORDER BY organization_id"
+        ).fetchall()
+        columns = [c[1] for c in db.execute("PRAGMA table_info(organization)").fetchall()]
+    assert rows == [("a0", 6, 6, "none"), ("b0", 24, 3, "fiscal_year")]
+    assert "review_interval_months" not in columns

@@ -13,12 +13,7 @@ class Organization(Model):
     id = fields.UUIDField(primary_key=True, default=uuid4)
     name = fields.CharField(max_length=200)
     policy_profile = fields.CharField(max_length=100, default="base")
-    review_interval_months = fields.IntField(default=12)
     jurisdiction_court = fields.CharField(max_length=100, default="")
-    # Neither read nor written: 0010_settings copied it to the contracts domain's own row. Kept
-    # until a migration can drop it on SQLite (removing a column rebuilds the table, which the
-    # foreign keys pointing at organization refuse).
-    contract_settings: dict[str, Any] = fields.JSONField(default=dict)
     # The operator organization created at first start; its admins may create organizations.
     is_operator = fields.BooleanField(default=False)
     # No API token of the organization lives longer (a lower value shortens existing ones too).

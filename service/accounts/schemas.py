@@ -24,6 +24,9 @@ LIFETIME = (
 MOVED_SETTINGS = {
     "contract_settings": "moved: set with PATCH /api/organizations/{id}/contract-settings / "
     "契約書の団体設定は PATCH /api/organizations/{id}/contract-settings で変更します",
+    "review_interval_months": "moved: set standard_interval_months with PATCH "
+    "/api/organizations/{id}/review-cadence / 再審査の標準間隔は PATCH "
+    "/api/organizations/{id}/review-cadence の standard_interval_months で変更します",
 }
 
 
@@ -36,7 +39,6 @@ class OrganizationCreate(RequestModel):
         max_length=100,
         description="id of a loaded policy profile (422 otherwise)",
     )
-    review_interval_months: int = Field(default=12, ge=1, le=60)
     jurisdiction_court: str = Field(min_length=1, max_length=100)
     max_token_lifetime_days: int = Field(default=365, ge=1, le=3650, description=LIFETIME)
     separation_of_duties: SeparationOfDuties = Field(default_factory=SeparationOfDuties)
@@ -51,7 +53,6 @@ class OrganizationUpdate(RequestModel):
         max_length=100,
         description="id of a loaded policy profile (422 otherwise)",
     )
-    review_interval_months: int | None = Field(default=None, ge=1, le=60)
     jurisdiction_court: str | None = Field(default=None, min_length=1, max_length=100)
     max_token_lifetime_days: int | None = Field(default=None, ge=1, le=3650, description=LIFETIME)
     separation_of_duties: SeparationOfDutiesUpdate | None = Field(
@@ -63,7 +64,6 @@ class OrganizationOut(BaseModel):
     id: UUID
     name: str
     policy_profile: str
-    review_interval_months: int
     jurisdiction_court: str
     max_token_lifetime_days: int
     separation_of_duties: SeparationOfDuties

@@ -61,7 +61,7 @@ class Engagement(Model):
     next_review_due = fields.DateField(null=True)
     # 所管課 and 担当者: the department that owns the engagement and the person in charge of it,
     # to whom hand-off e-mails go and by whom the console's lists filter.
-    department = fields.CharField(max_length=100, default="")
+    department = fields.CharField(max_length=100, default="", db_default="")
     contact_user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="engagements_in_charge", null=True, on_delete=fields.RESTRICT
     )

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="Engagement",
             name="department",
-            field=fields.CharField(default="", max_length=100),
+            field=fields.CharField(default="", db_default="", max_length=100),
         ),
         ops.AddField(
             model_name="Engagement",

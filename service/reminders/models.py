@@ -46,6 +46,7 @@ class ReviewCadence(Model):
         "models.Organization", related_name="review_cadence", on_delete=fields.RESTRICT
     )
     organization_id: str
+    standard_interval_months = fields.IntField(default=12, db_default=12)
     sensitive_interval_months = fields.IntField(default=6)
     alignment = fields.CharField(max_length=20, default="none")
     reminder_offsets: list[int] = fields.JSONField(default=default_reminder_offsets)

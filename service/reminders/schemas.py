@@ -14,9 +14,7 @@ from service.request_model import RequestModel
 
 
 class CadenceOut(BaseModel):
-    standard_interval_months: int = Field(
-        description="the organization's review_interval_months (PATCH /api/organizations/{id})"
-    )
+    standard_interval_months: int = Field(description="every engagement's interval, in months")
     sensitive_interval_months: int = Field(description="機密性3 or My Number engagements")
     alignment: Alignment = Field(description="none / fiscal_year (年度末) / contract_end")
     reminder_offsets: list[int] = Field(description="days before the due date; 0 = on the day")
@@ -24,6 +22,7 @@ class CadenceOut(BaseModel):
 
 
 class CadenceUpdate(RequestModel):
+    standard_interval_months: int | None = Field(default=None, ge=1, le=60)
     sensitive_interval_months: int | None = Field(default=None, ge=1, le=60)
     alignment: Alignment | None = None
     reminder_offsets: list[Annotated[int, Field(ge=0, le=365)]] | None = Field(

@@ -78,11 +78,10 @@ class Cadence:
 
 
 async def get_cadence(organization_id: str, conn: BaseDBAsyncClient | None = None) -> Cadence:
-    organization = await Organization.filter(id=organization_id).using_db(conn).get()
     row = await ReviewCadence.filter(organization_id=organization_id).using_db(conn).get_or_none()
     row = row or ReviewCadence(organization_id=organization_id)
     return Cadence(
-        standard_interval_months=organization.review_interval_months,
+        standard_interval_months=row.standard_interval_months,
         sensitive_interval_months=row.sensitive_interval_months,
         alignment=Alignment(row.alignment),
         reminder_offsets=sorted(set(row.reminder_offsets), reverse=True),

@@ -293,3 +293,43 @@ async def test_a_rejected_first_round_plans_nothing(client: httpx.AsyncClient, o
     )
     assert rejected.status_code == 200
     assert await deadlines(client, org, review["engagement_id"]) == []
+
+
+async def test_the_standard_interval_is_part_of_the_cadence(
+    client: httpx.AsyncClient, org: Org, operator_token: str
+) -> None:
+    url = f"/api/organizations/{org.id}/review-cadence"
+    changed = await client.patch(url, json={"standard_interval_months": 24}, headers=org.h("admin"))
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["standard_interval_months"] == 24
+    too_long = await client.patch(
+        url, json={"standard_interval_months": 61}, headers=org.h("admin")
+    )
+    assert too_long.status_code == 422 and "standard_interval_months" in too_long.json()["fields"]
+
+    review = await approved_review(client, org)
+    engagement = await client.get(
+        f"/api/engagements/{review['engagement_id']}", headers=org.h("auditor")
+    )
+    due = date.fromisoformat(engagement.json()["next_review_due"])
+    expected = plan_due_date(approved_on=today(), interval_months=24, alignment=Alignment.none)
+    assert due == expected.due
+
+    # The organization's own endpoints point the old field at its new home.
+    for method, path, body in [
+        ("PATCH", f"/api/organizations/{org.id}", {"review_interval_months": 6}),
+        (
+            "POST",
+            "/api/organizations",
+            {"name": "移行町", "jurisdiction_court": "東京地方裁判所", "review_interval_months": 6},
+        ),
+    ]:
+        token = (
+            org.h("admin") if method == "PATCH" else {"Authorization": f"Bearer {operator_token}"}
+        )
+        refused = await client.request(method, path, json=body, headers=token)
+        assert refused.status_code == 422, refused.text
+        assert "review-cadence" in refused.json()["fields"]["review_interval_months"]
+    read = (await client.get(f"/api/organizations/{org.id}", headers=org.h("admin"))).json()
+    assert "review_interval_months" not in read
+    assert (await client.get(url, headers=org.h("admin"))).json()["standard_interval_months"] == 24
