@@ -492,6 +492,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     from service.errors import AppError
 
     args = build_parser().parse_args(argv)
@@ -499,6 +501,11 @@ def main(argv: list[str] | None = None) -> int:
         result: int = args.func(args)
     except AppError as exc:
         print(f"error: {exc.detail} {exc.fields or ''}".rstrip(), file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # an option out of range, refused before anything is written
+        for problem in exc.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            print(f"error: {where}: {problem['msg']}", file=sys.stderr)
         return 2
     return result
 

@@ -5,23 +5,35 @@ asked; an overdue review escalates weekly to the approvers until it is approved 
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from email.header import decode_header, make_header
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from service.accounts.models import Organization
 from service.config import get_settings
 from service.jst import add_months
 from service.questionnaire.models import AnswerSet
 from service.reminders import service as reminders
 from service.reminders.business_days import is_office_closed
 from service.reminders.cadence import Alignment, plan_due_date
-from service.reminders.models import Deadline, DeadlineKind, Reminder, ReminderStatus
+from service.reminders.models import (
+    Deadline,
+    DeadlineKind,
+    Reminder,
+    ReminderStatus,
+    ReviewCadence,
+)
 from tests.factories import Org, approved_review, good_answers
 from tests.receivers import HookReceiver, Received, SmtpServer, hook_receiver, smtp_server
 from workers import runtime
@@ -333,3 +345,28 @@ async def test_the_standard_interval_is_part_of_the_cadence(
     read = (await client.get(f"/api/organizations/{org.id}", headers=org.h("admin"))).json()
     assert "review_interval_months" not in read
     assert (await client.get(url, headers=org.h("admin"))).json()["standard_interval_months"] == 24
+
+
+async def test_vetting_org_create_sets_the_standard_interval_in_the_cadence() -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(Path(sys.executable).with_name("vetting")), "org", "create", *args],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+            timeout=120,
+        )
+
+    made = await asyncio.to_thread(
+        run, "--name", "十八月市", "--court", "東京地方裁判所", "--review-interval-months", "18"
+    )
+    assert made.returncode == 0, made.stderr
+    cadence = await ReviewCadence.get(organization_id=made.stdout.strip())
+    assert cadence.standard_interval_months == 18
+
+    refused = await asyncio.to_thread(
+        run, "--name", "零月市", "--court", "東京地方裁判所", "--review-interval-months", "0"
+    )
+    assert refused.returncode == 2
+    assert "standard_interval_months" in refused.stderr and "Traceback" not in refused.stderr
+    assert not await Organization.exists(name="零月市")
