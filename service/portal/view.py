@@ -49,11 +49,13 @@ class Progress:
 
 
 def section_progress(section: Section, answers: dict[str, Any]) -> Progress:
+    """Answered of what is asked now: the required questions shown, and the optional ones once
+    answered (so a complete submission reads as full, whatever optional questions were left)."""
     present = given(answers)
     shown = visible_questions(section, answers)
     answered = sum(1 for q in shown if q.id in present)
     missing = sum(1 for q in shown if q.is_required(present) and q.id not in present)
-    return Progress(answered=answered, total=len(shown), missing_required=missing)
+    return Progress(answered=answered, total=answered + missing, missing_required=missing)
 
 
 def form_progress(form: Form, answers: dict[str, Any]) -> Progress:

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from service.catalog.forms import Form, Question, QuestionType
 from service.catalog.loader import load_catalog
+from tests.browser_checks import DESKTOP, PHONE, check_page, focus_contrast
 from tests.evidence.samples import pdf_bytes
 from tests.portal.server import Server, invite
 
@@ -357,4 +358,59 @@ def test_a_section_can_be_completed_with_the_keyboard_alone(
     assert saved["subcontractors"] == [
         {"name": "株式会社みなとデータセンター", "country": "jp", "role": "データセンターの運用"}
     ]
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
+def test_every_portal_page_is_accessible_fits_the_window_and_ends_full(
+    server: Server, browser: Browser, tmp_path: Path, viewport: dict[str, int]
+) -> None:
+    setup = invite(server, name=f"五木村{viewport['width']}")
+    form = cloud_form()
+    certificate = tmp_path / "ISMS登録証.pdf"
+    certificate.write_bytes(pdf_bytes("ISMS certificate IS 000000"))
+    files = {"isms_certificate": certificate}
+    # bypass_csp only lets the test inject axe-core; the pages themselves carry no script.
+    context = new_context(browser, bypass_csp=True)
+    page = context.new_page()
+    page.set_viewport_size(viewport)
+    page.goto(setup.link)
+    check_page(page, "overview", also=("region",))
+
+    # On a phone the questions come first and the section list after them, one link away.
+    page.goto(f"{server.base}/v/s/A")
+    heading = page.locator("main h1").bounding_box()
+    sections = page.locator("nav.sections").bounding_box()
+    assert heading is not None and sections is not None
+    if viewport == PHONE:
+        assert heading["y"] < viewport["height"] / 2 < sections["y"]
+        expect(page.get_by_role("link", name="セクション", exact=True)).to_be_visible()
+    else:
+        assert sections["x"] < heading["x"] and sections["y"] < viewport["height"]
+
+    # The focus ring can be seen: on the white page and on the dark header alike (≥ 3:1).
+    for _ in range(40):  # Tab to the first answer field
+        page.keyboard.press("Tab")
+        if page.evaluate(
+            "document.activeElement.matches('main input, main select, main textarea')"
+        ):
+            break
+    else:
+        raise AssertionError("no answer field reached with the Tab key")
+    assert focus_contrast(page) >= 3, "focus ring on the page"
+    page.locator(".site-header button").first.focus()
+    assert focus_contrast(page) >= 3, "focus ring on the header"
+
+    for section in form.sections:
+        answer_section(page, form, section.id, example_answers(), files)
+        check_page(page, f"section {section.id}", also=("region",))
+    page.get_by_role("link", name="回答内容の確認と提出").click()
+    check_page(page, "confirm", also=("region",))
+    page.get_by_role("button", name="この内容で提出する").click()
+    expect(page.locator("h1")).to_have_text("回答を受け付けました")
+    check_page(page, "receipt", also=("region",))
+
+    # A complete submission reads as complete, whatever optional questions were left blank.
+    progress = page.locator("progress")
+    assert progress.get_attribute("value") == progress.get_attribute("max")
     context.close()
