@@ -186,9 +186,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 print(f"error: refusing to start: {exc}", file=sys.stderr)
                 return 1
             created = _run(lambda: _bootstrap_and_report(bootstrap_operator))
+        shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
         print(f"vetting service: http://{host}:{port}  (API document: /openapi.json)", flush=True)
+        print(f"staff console / 職員コンソール: http://{shown_host}:{port}/console/", flush=True)
         if created:
             print("first start: the admin token above is shown only once; keep it safe", flush=True)
+            print(
+                "first start: to sign in to the console as this admin, choose a password with "
+                "`vetting user set-password --email admin@localhost`",
+                flush=True,
+            )
         return serve(settings, sock, workers=args.workers)
 
 

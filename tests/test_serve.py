@@ -142,6 +142,9 @@ def test_sigterm_stops_within_the_grace_period_leaving_the_backlog_pending(
     # uvicorn ends by the signal it was stopped with, as a process that honours it does.
     assert process.returncode == -signal.SIGTERM, output
     assert "the work stays pending in the database for the next start" in output
+    # Where people go: the address of the staff console, for a browser on this machine.
+    assert f"staff console / 職員コンソール: http://localhost:{port}/console/" in output
+    assert "vetting user set-password --email admin@localhost" in output  # a first start
     counts = json.loads(vetting_backlog(env, "count"))
     # Nothing was lost, sent or left claimed: the cut-short attempts were handed back uncounted.
     assert counts == {"by_status": {"pending": BACKLOG}, "attempts": 0}
