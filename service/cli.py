@@ -186,7 +186,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 print(f"error: refusing to start: {exc}", file=sys.stderr)
                 return 1
             created = _run(lambda: _bootstrap_and_report(bootstrap_operator))
-        shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+        shown_host = _browser_host(host)
         print(f"vetting service: http://{host}:{port}  (API document: /openapi.json)", flush=True)
         print(f"staff console / 職員コンソール: http://{shown_host}:{port}/console/", flush=True)
         if created:
@@ -197,6 +197,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 flush=True,
             )
         return serve(settings, sock, workers=args.workers)
+
+
+def _browser_host(host: str) -> str:
+    """The name a browser on this machine uses for the bound address."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return "localhost" if address.is_loopback or address.is_unspecified else host
 
 
 async def _bootstrap_and_report(bootstrap: Callable[[], Awaitable[Any]]) -> int:

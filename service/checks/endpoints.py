@@ -197,7 +197,7 @@ async def list_verdicts(principal: Principal, review_id: UUID) -> list[VerdictOu
     "/api/reviews/{review_id}/verdicts/{requirement_id}/override",
     summary="Override a verdict with a reason / 判定の上書き",
     tag="reviews",
-    roles={Role.security},
+    roles=roles_for(Permission.override_verdict),
 )
 async def override_verdict(
     principal: Principal, review_id: UUID, requirement_id: str, body: OverrideCreate

@@ -85,7 +85,7 @@ async def update_contract_settings(
     summary="Generate the contract; again = a new version / 契約書の作成・再作成",
     tag=TAG,
     status=201,
-    roles={Role.legal},
+    roles=roles_for(Permission.generate_contract),
 )
 async def generate_contract(
     principal: Principal, review_id: UUID, query: GenerateQuery

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
-from service.accounts.roles import Role
 from service.decisions import service
 from service.decisions.schemas import DecisionCreate
 from service.reviews.schemas import ReviewOut
 from service.reviews.states import ReviewEvent
 from service.routing import endpoint
-
-DECIDERS = {Role.security, Role.approver}
 
 
 @endpoint(
@@ -20,7 +18,7 @@ DECIDERS = {Role.security, Role.approver}
     "/api/reviews/{review_id}/decision",
     summary="Approve, approve with conditions, or reject / 審査結果の決定",
     tag="reviews",
-    roles=DECIDERS,
+    roles=roles_for(Permission.decide),
 )
 async def decide(principal: Principal, review_id: UUID, body: DecisionCreate) -> ReviewOut:
     review = await service.decide(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
-from service.accounts.roles import Role
 from service.engagements import service
 from service.engagements.models import Engagement
 from service.engagements.schemas import EngagementCreate, EngagementOut
@@ -24,7 +24,7 @@ def engagement_out(engagement: Engagement) -> EngagementOut:
     summary="Submit an engagement for approval / 利用申請",
     tag=TAG,
     status=201,
-    roles={Role.procurement},
+    roles=roles_for(Permission.submit_engagement),
 )
 async def create_engagement(principal: Principal, body: EngagementCreate) -> EngagementOut:
     return engagement_out(await service.create_engagement(principal=principal, data=body))

@@ -7,7 +7,6 @@ from uuid import UUID
 
 from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
-from service.accounts.roles import Role
 from service.questionnaire import clarifications, service
 from service.questionnaire.models import Clarification, Invitation, Submission
 from service.questionnaire.schemas import (
@@ -30,7 +29,6 @@ from service.routing import endpoint
 
 TAG = "questionnaire"
 # Procurement sends links; the security reviewer may replace or withdraw them too.
-LINK_KEEPERS = {Role.procurement, Role.security}
 
 
 def invitation_out(invitation: Invitation) -> InvitationOut:
@@ -53,7 +51,7 @@ def clarification_out(clarification: Clarification) -> ClarificationOut:
     summary="Open a review round / 審査ラウンドを開始",
     tag="reviews",
     status=201,
-    roles={Role.procurement},
+    roles=roles_for(Permission.open_round),
 )
 async def open_review(principal: Principal, engagement_id: UUID) -> ReviewOut:
     review = await service.open_review(principal=principal, engagement_id=str(engagement_id))
@@ -66,7 +64,7 @@ async def open_review(principal: Principal, engagement_id: UUID) -> ReviewOut:
     summary="Invite the vendor: returns the link once / 事業者への回答依頼",
     tag=TAG,
     status=201,
-    roles={Role.procurement},
+    roles=roles_for(Permission.invite_vendor),
 )
 async def create_invitation(
     principal: Principal, review_id: UUID, body: InvitationCreate
@@ -93,7 +91,7 @@ async def list_invitations(principal: Principal, review_id: UUID) -> list[Invita
     summary="Replace a link: a new one is returned once, the old one stops / リンクの再発行",
     tag=TAG,
     status=201,
-    roles=LINK_KEEPERS,
+    roles=roles_for(Permission.manage_links),
 )
 async def resend_invitation(
     principal: Principal, invitation_id: UUID, body: InvitationResend
@@ -111,7 +109,7 @@ async def resend_invitation(
     "/api/invitations/{invitation_id}",
     summary="Revoke a vendor link / 回答依頼リンクの無効化",
     tag=TAG,
-    roles=LINK_KEEPERS,
+    roles=roles_for(Permission.manage_links),
 )
 async def revoke_invitation(principal: Principal, invitation_id: UUID) -> None:
     await service.revoke_invitation(principal=principal, invitation_id=str(invitation_id))
@@ -123,7 +121,7 @@ async def revoke_invitation(principal: Principal, invitation_id: UUID) -> None:
     summary="Send the answers back with a request on chosen questions / 確認依頼",
     tag=TAG,
     status=201,
-    roles={Role.security},
+    roles=roles_for(Permission.request_clarification),
 )
 async def request_clarification(
     principal: Principal, review_id: UUID, body: ClarificationCreate

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
-from service.accounts.roles import Role
 from service.routing import endpoint
 from service.vendors import service
 from service.vendors.models import Vendor
@@ -24,7 +24,7 @@ def vendor_out(vendor: Vendor) -> VendorOut:
     summary="Register a vendor / 事業者を登録",
     tag=TAG,
     status=201,
-    roles={Role.procurement},
+    roles=roles_for(Permission.submit_engagement),
 )
 async def create_vendor(principal: Principal, body: VendorCreate) -> VendorOut:
     return vendor_out(await service.create_vendor(principal=principal, data=body))
