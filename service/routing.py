@@ -260,21 +260,26 @@ def _render(returns: Any, result: Any, status: int) -> Response:
     if returns is None or result is None:
         return Response(status_code=204 if status == 200 else status)
     if isinstance(result, Download):
-        from urllib.parse import quote
-
-        ascii_name = result.ascii_filename or result.filename
-        ascii_name = ascii_name.encode("ascii", "replace").decode()
-        ascii_name = re.sub(r'[?"\\\x00-\x1f\x7f]', "_", ascii_name)
-        # RFC 5987: percent-encode everything outside attr-char, "/" included.
-        encoded = quote(result.filename, safe="")
-        disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
-        return Response(
-            result.content,
-            media_type=result.media_type,
-            headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
-        )
+        return download_response(result)
     payload = TypeAdapter(returns).dump_json(result)
     return Response(payload, status_code=status, media_type="application/json")
+
+
+def download_response(result: Download) -> Response:
+    """A file handed out as an attachment, never rendered: the API's and the console's."""
+    from urllib.parse import quote
+
+    ascii_name = result.ascii_filename or result.filename
+    ascii_name = ascii_name.encode("ascii", "replace").decode()
+    ascii_name = re.sub(r'[?"\\\x00-\x1f\x7f]', "_", ascii_name)
+    # RFC 5987: percent-encode everything outside attr-char, "/" included.
+    encoded = quote(result.filename, safe="")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
+    return Response(
+        result.content,
+        media_type=result.media_type,
+        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
+    )
 
 
 def error_response(exc: AppError) -> JSONResponse:

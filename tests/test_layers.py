@@ -43,7 +43,7 @@ PUBLIC_MODULES: dict[str, set[str]] = {
     "outbox": {"webhooks"},
     # The vendor portal's web pieces the staff console shares (server-side sessions with their
     # CSRF token, the page renderer, the word lists); they are to move to one web package.
-    "portal": {"sessions", "rendering", "i18n"},
+    "portal": {"sessions", "rendering", "i18n", "view"},
     # The console's sign-in steps: the second factor and the staff session.
     "signin": {"mfa", "sessions"},
 }

@@ -10,7 +10,6 @@ from service.accounts.permissions import Permission, roles_for
 from service.accounts.principal import Principal
 from service.accounts.roles import Role
 from service.audit.service import record
-from service.catalog.loader import current_catalog
 from service.catalog.reload import reload_catalog
 from service.checks import service
 from service.checks.models import Verdict
@@ -23,13 +22,11 @@ from service.checks.schemas import (
     ReevaluationCreate,
     ReevaluationOut,
     ReviewChangesOut,
-    SourceOut,
     TimingsOut,
     VerdictOut,
 )
 from service.errors import Forbidden, ValidationFailed
 from service.jobs import transaction
-from service.reviews.models import Review
 from service.reviews.service import get_review
 from service.routing import endpoint
 
@@ -148,35 +145,7 @@ async def reload(principal: Principal, body: CatalogReloadCreate) -> CatalogRelo
     return out
 
 
-def verdict_out(verdict: Verdict, review: Review) -> VerdictOut:
-    # A review's verdicts stand under its profile version (a verdict carried over from an older
-    # version says what that version would say); once the file left policies/, the latest.
-    version = review.profile_version or verdict.profile_version
-    catalog = current_catalog()
-    profile = catalog.profiles.get((verdict.profile_id, version)) or catalog.latest_profile(
-        verdict.profile_id
-    )
-    requirement = profile.requirement(verdict.requirement_id) if profile else None
-    unknown = {"ja": verdict.requirement_id, "en": verdict.requirement_id}
-    return VerdictOut(
-        requirement_id=verdict.requirement_id,
-        title=requirement.title.model_dump() if requirement else unknown,
-        outcome=verdict.outcome,
-        effective_outcome=verdict.effective_outcome,
-        severity=verdict.severity,
-        on_fail=verdict.on_fail,
-        reason=verdict.reason,
-        remediation=requirement.remediation.model_dump() if requirement else {"ja": "", "en": ""},
-        sources=[SourceOut(**s) for s in verdict.sources],
-        inputs=verdict.inputs,
-        profile_id=verdict.profile_id,
-        profile_version=version,
-        evaluated_profile_version=verdict.profile_version,
-        evaluated_at=verdict.evaluated_at,
-        override_reason=verdict.override_reason,
-        overridden_by_id=verdict.overridden_by_id,
-        overridden_at=verdict.overridden_at,
-    )
+verdict_out = service.describe_verdict
 
 
 @endpoint(

@@ -18,6 +18,7 @@ from service.checks.evaluate import evaluate_account as evaluate_account
 from service.checks.evaluate import evaluate_profile
 from service.checks.lookups import RegistryLookups
 from service.checks.models import Evaluation, EvaluationTrigger, Outcome, Verdict
+from service.checks.schemas import SourceOut, VerdictOut
 from service.checks.verdicts import ismap_snapshot_of, outcome_counts, profile_rows
 from service.engagements.models import Engagement
 from service.engagements.service import engagement_facts
@@ -166,3 +167,41 @@ async def override_verdict(
             },
         )
     return review, verdict
+
+
+def describe_verdict(verdict: Verdict, review: Review) -> VerdictOut:
+    # A review's verdicts stand under its profile version (a verdict carried over from an older
+    # version says what that version would say); once the file left policies/, the latest.
+    version = review.profile_version or verdict.profile_version
+    catalog = current_catalog()
+    profile = catalog.profiles.get((verdict.profile_id, version)) or catalog.latest_profile(
+        verdict.profile_id
+    )
+    requirement = profile.requirement(verdict.requirement_id) if profile else None
+    unknown = {"ja": verdict.requirement_id, "en": verdict.requirement_id}
+    return VerdictOut(
+        requirement_id=verdict.requirement_id,
+        title=requirement.title.model_dump() if requirement else unknown,
+        outcome=verdict.outcome,
+        effective_outcome=verdict.effective_outcome,
+        severity=verdict.severity,
+        on_fail=verdict.on_fail,
+        reason=verdict.reason,
+        remediation=requirement.remediation.model_dump() if requirement else {"ja": "", "en": ""},
+        sources=[SourceOut(**s) for s in verdict.sources],
+        inputs=verdict.inputs,
+        profile_id=verdict.profile_id,
+        profile_version=version,
+        evaluated_profile_version=verdict.profile_version,
+        evaluated_at=verdict.evaluated_at,
+        override_reason=verdict.override_reason,
+        overridden_by_id=verdict.overridden_by_id,
+        overridden_at=verdict.overridden_at,
+    )
+
+
+async def review_verdicts(principal: Principal, review_id: str) -> tuple[Review, list[VerdictOut]]:
+    """A review of the principal's organization and its verdicts as the API shows them."""
+    review = await get_review(principal, review_id)
+    verdicts = await Verdict.filter(review_id=review.id).order_by("requirement_id")
+    return review, [describe_verdict(v, review) for v in verdicts]

@@ -10,7 +10,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from service.console import pages
+from service.console import pages, review_pages
 from service.console.rendering import HERE, PREFIX, console_url, render
 from service.html_pages import SecurityHeaders, redact_access_log
 
@@ -43,6 +43,15 @@ def build_console() -> ASGIApp:
         Route("/language", pages.language_post, methods=["POST"]),
         Route("/setup", pages.setup_post, methods=["POST"]),
         Route("/setup/{token}", pages.setup_get, methods=["GET"]),
+        Route("/reviews/{review_id:uuid}", review_pages.review_get, methods=["GET"]),
+        Route(
+            "/reviews/{review_id:uuid}/clarification",
+            review_pages.clarification_post,
+            methods=["POST"],
+        ),
+        Route("/reviews/{review_id:uuid}/override", review_pages.override_post, methods=["POST"]),
+        Route("/reviews/{review_id:uuid}/decision", review_pages.decision_post, methods=["POST"]),
+        Route("/evidence/{file_id:uuid}", review_pages.evidence_get, methods=["GET"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     console = Starlette(routes=routes, exception_handlers={HTTPException: http_error_page})

@@ -6,11 +6,9 @@ from uuid import UUID
 
 from service.accounts.principal import Principal
 from service.reviews import service
-from service.reviews.approvals import approval_progress
 from service.reviews.models import Review
 from service.reviews.schemas import (
     ApprovalsOut,
-    ApprovalStepOut,
     ReviewOut,
     TimelineEntry,
 )
@@ -53,25 +51,4 @@ async def get_timeline(principal: Principal, review_id: UUID) -> list[TimelineEn
     tag=TAG,
 )
 async def get_approvals(principal: Principal, review_id: UUID) -> ApprovalsOut:
-    review = await service.get_review(principal, str(review_id))
-    progress = await approval_progress(review)
-    steps = []
-    for position, step in enumerate(progress.chain.steps):
-        record = progress.signed[position] if position < len(progress.signed) else None
-        status = "pending"
-        if record is not None:
-            status = "rejected" if record.decision == "reject" else "approved"
-        steps.append(
-            ApprovalStepOut(
-                position=position + 1,
-                role=step.role,
-                title=step.title.model_dump(),
-                status=status,
-                decision=record.decision if record else None,
-                reason=record.reason if record else "",
-                conditions=list(record.conditions) if record else [],
-                decided_by_id=record.decided_by_id if record else None,
-                decided_at=record.decided_at if record else None,
-            )
-        )
-    return ApprovalsOut(chain_id=progress.chain.id, steps=steps)
+    return await service.approval_steps(await service.get_review(principal, str(review_id)))

@@ -21,6 +21,7 @@ from service.outbox.service import emit_event
 # Re-exported: decisions follow the approval chain through this module.
 from service.reviews.approvals import approval_progress as approval_progress
 from service.reviews.models import Review
+from service.reviews.schemas import ApprovalsOut, ApprovalStepOut
 from service.reviews.states import (
     ReviewEvent,
     ReviewStatus,
@@ -164,3 +165,28 @@ async def reviews_waiting(
     total = await query.count()
     reviews = await query.order_by("updated_at").limit(limit).prefetch_related("engagement__vendor")
     return total, reviews
+
+
+async def approval_steps(review: Review) -> ApprovalsOut:
+    """The review's approval chain, step by step: who signed it, when, and how."""
+    progress = await approval_progress(review)
+    steps = []
+    for position, step in enumerate(progress.chain.steps):
+        record = progress.signed[position] if position < len(progress.signed) else None
+        status = "pending"
+        if record is not None:
+            status = "rejected" if record.decision == "reject" else "approved"
+        steps.append(
+            ApprovalStepOut(
+                position=position + 1,
+                role=step.role,
+                title=step.title.model_dump(),
+                status=status,
+                decision=record.decision if record else None,
+                reason=record.reason if record else "",
+                conditions=list(record.conditions) if record else [],
+                decided_by_id=record.decided_by_id if record else None,
+                decided_at=record.decided_at if record else None,
+            )
+        )
+    return ApprovalsOut(chain_id=progress.chain.id, steps=steps)
