@@ -24,8 +24,8 @@ from service.errors import Conflict, Gone, NotFound, ValidationFailed
 from service.evidence import service as evidence
 from service.jobs import EVALUATE_REVIEW, enqueue_after_commit, transaction
 from service.outbox.service import emit_event
-from service.questionnaire.models import AnswerSet, Clarification, Invitation, Submission
 from service.questionnaire.clarifications import request_clarification as request_clarification
+from service.questionnaire.models import AnswerSet, Clarification, Invitation, Submission
 from service.questionnaire.prefill import prefill_from_previous_round
 from service.questionnaire.schemas import InvitationCreate
 from service.reviews.models import Review
