@@ -27,6 +27,7 @@ class Row:
     status: str
     due: date | None
     overdue: bool
+    link: str  # the console page where the work is done (a path under /console)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Section:
     rows: list[Row]
 
 
-def _review_row(review: Review) -> Row:
+def _review_row(review: Review, page: str = "") -> Row:
     # A review has no deadline of its own: the engagement's start date is when it must be done.
     engagement = review.engagement
     due = engagement.start_date
@@ -48,6 +49,7 @@ def _review_row(review: Review) -> Row:
         status=review.status.value,
         due=due,
         overdue=due < today_jst(),
+        link=f"/reviews/{review.id}{page}",
     )
 
 
@@ -60,6 +62,7 @@ def _deadline_row(deadline: Deadline) -> Row:
         status=deadline.kind.value,
         due=deadline.due_date,
         overdue=deadline.due_date < today_jst(),
+        link=f"/cases/{engagement.id}",
     )
 
 
@@ -107,7 +110,7 @@ async def worklist(principal: Principal, language: str) -> list[Section]:
                 "contracts",
                 _title(language, "契約書の作成待ち", "Contracts to generate"),
                 total,
-                [_review_row(r) for r in reviews],
+                [_review_row(r, "/contracts") for r in reviews],
             )
         )
     if roles & {Role.procurement, Role.security, Role.auditor}:

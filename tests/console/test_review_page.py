@@ -37,6 +37,8 @@ async def test_security_reads_filters_overrides_and_decides(
     first = failing[0]
 
     await sign_in_as(browser, client, org, "security")
+    home = await browser.get("/console/")
+    assert f'href="/console/reviews/{review["id"]}"' in home.text  # ホーム leads to the work
     page = await browser.get(f"/console/reviews/{review['id']}")
     assert page.status_code == 200
     text = text_of(page.text)
